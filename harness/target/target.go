@@ -1,0 +1,53 @@
+// Package target starts and stops the KMS a run checks: an endpoint that is
+// already running, the embedded reference KMS (in-process, over HTTP), or a
+// container. The suite reaches every target the same way, through the
+// Endpoint it returns, so the reference is tested exactly as a vendor is.
+package target
+
+import (
+	"context"
+	"time"
+)
+
+// Target is a KMS the suite can run against.
+type Target interface {
+	// Name says what the target is, for logs and results ("endpoint",
+	// "embedded reference (profile 2023)", "container local-kms").
+	Name() string
+	// Start makes the target reachable and returns where it listens.
+	Start(ctx context.Context) (Endpoint, error)
+	// Stop releases what Start acquired. It is safe to call after a failed
+	// Start and more than once.
+	Stop(ctx context.Context) error
+}
+
+// Endpoint is where a started target listens.
+type Endpoint struct {
+	URL string
+	// Region, when set, is the region the target serves; it overrides the
+	// configured one (a container started for one region).
+	Region string
+	// Loopback is true when the endpoint is on this machine, where static test
+	// credentials are used unless others are configured.
+	Loopback bool
+	// Clocks is non-nil only for in-process targets: it gives a spec a
+	// private instance of the target whose clock the spec can move.
+	Clocks ClockedInstances
+}
+
+// ClockedInstances is offered by targets whose time the suite controls (the
+// embedded reference). Rules about expiry (24-hour import tokens, ValidTo)
+// then run in milliseconds: each spec gets its own instance, so moving its
+// clock cannot disturb specs running beside it.
+type ClockedInstances interface {
+	NewClockedInstance(ctx context.Context) (*ClockedInstance, error)
+}
+
+// ClockedInstance is a private target instance with a movable clock.
+type ClockedInstance struct {
+	URL string
+	// Advance moves the instance's clock forward.
+	Advance func(d time.Duration)
+	// Close stops the instance.
+	Close func()
+}
