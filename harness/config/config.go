@@ -84,6 +84,11 @@ type Credentials struct {
 
 // Flags holds the raw values of the command-line flags; empty means unset.
 type Flags struct {
+	// Prefix is how the flags are spelt where they were given: "--kms."
+	// for `ginkgo run ... -- --kms.profile=2023`, "--" for `kmsconform run
+	// --profile 2023`; errors name the flag the user typed. Default "--kms.".
+	Prefix string
+
 	Endpoint         string
 	Target           string
 	Region           string
@@ -106,6 +111,10 @@ func Resolve(flags Flags, getenv func(string) string) (Config, error) {
 			return Config{}, err
 		}
 	}
+	prefix := flags.Prefix
+	if prefix == "" {
+		prefix = "--kms."
+	}
 	var problems []error
 	note := func(err error) {
 		if err != nil {
@@ -115,7 +124,7 @@ func Resolve(flags Flags, getenv func(string) string) (Config, error) {
 	cfg := Config{Strict: flags.Strict || file.Strict}
 
 	cfg.Endpoint, cfg.EndpointSource = first(
-		sourced{flags.Endpoint, "--kms.endpoint"},
+		sourced{flags.Endpoint, prefix + "endpoint"},
 		sourced{file.Endpoint, "endpoint in " + flags.ConfigFile},
 		sourced{getenv(EnvEndpoint), EnvEndpoint},
 		sourced{getenv(EnvSDKEndpoint), EnvSDKEndpoint},
@@ -130,7 +139,7 @@ func Resolve(flags Flags, getenv func(string) string) (Config, error) {
 
 	cfg.Region, _ = first(sourced{flags.Region, ""}, sourced{file.Region, ""}, sourced{getenv("AWS_REGION"), ""}, sourced{getenv("AWS_DEFAULT_REGION"), ""}, sourced{DefaultRegion, ""})
 
-	profileName, profileSource := first(sourced{flags.Profile, "--kms.profile"}, sourced{file.Profile, "profile in " + flags.ConfigFile}, sourced{string(profile.Default), ""})
+	profileName, profileSource := first(sourced{flags.Profile, prefix + "profile"}, sourced{file.Profile, "profile in " + flags.ConfigFile}, sourced{string(profile.Default), ""})
 	p, err := profile.Parse(profileName)
 	if err != nil && profileSource != "" {
 		err = fmt.Errorf("%s: %w", profileSource, err)
@@ -141,7 +150,7 @@ func Resolve(flags Flags, getenv func(string) string) (Config, error) {
 	if flags.Capabilities != "" {
 		cfg.Capabilities, err = ParseCapabilities(flags.Capabilities)
 		if err != nil {
-			err = fmt.Errorf("--kms.capabilities: %w", err)
+			err = fmt.Errorf("%scapabilities: %w", prefix, err)
 		}
 	} else {
 		cfg.Capabilities, err = capabilitiesFromList(file.Capabilities)
@@ -179,7 +188,7 @@ func Resolve(flags Flags, getenv func(string) string) (Config, error) {
 		}
 	}
 	if cfg.Capabilities.Has(SecondAccount) && cfg.SecondAccount == nil {
-		note(errors.New("capability second-account is declared but no second-account credentials are configured: add a second-account section (access-key-id, secret-access-key, account-id) to the --kms.config file"))
+		note(fmt.Errorf("capability second-account is declared but no second-account credentials are configured: add a second-account section (access-key-id, secret-access-key, account-id) to the %sconfig file", prefix))
 	}
 
 	cfg.RunID = getenv(EnvRunID)

@@ -1,0 +1,66 @@
+package reference_test
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/kmsconform/kmsconform/harness/profile"
+)
+
+// TestConcurrentRequests runs imports, reimports, deletions and crypto on
+// shared and separate keys at once (run with -race). Every call must come to
+// a well-defined answer, and each key must end in a consistent state.
+func TestConcurrentRequests(t *testing.T) {
+	k := newKMS(t, profile.P2025)
+	shared, m := k.imported(sym)
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			own := k.external(sym)
+			mine := newMaterial(t, sym)
+			for i := range 4 {
+				if _, err := k.importMaterial(own, mine); err != nil {
+					t.Error(err)
+					return
+				}
+				ct, err := k.encrypt(own, []byte("x"))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if pt, err := k.decrypt(own, ct); err != nil || string(pt) != "x" {
+					t.Errorf("Decrypt: %q %v", pt, err)
+				}
+				// On the shared key, deletion races with import and crypto:
+				// each call either works or meets PendingImport.
+				switch (w + i) % 3 {
+				case 0:
+					_, err = k.c.DeleteImportedKeyMaterial(k.ctx, &kms.DeleteImportedKeyMaterialInput{KeyId: &shared})
+				case 1:
+					_, err = k.importMaterial(shared, m)
+				case 2:
+					_, err = k.encrypt(shared, []byte("y"))
+					if outcome(err) == "KMSInvalidStateException" {
+						err = nil
+					}
+				}
+				if err != nil {
+					t.Errorf("shared key: %v", err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	k.mustImport(shared, m)
+	k.wantState(shared, types.KeyStateEnabled)
+	out, err := k.c.ListKeys(k.ctx, &kms.ListKeysInput{})
+	wantOK(t, err)
+	if len(out.Keys) != 9 {
+		t.Fatalf("%d keys, want 9", len(out.Keys))
+	}
+}

@@ -1,0 +1,21 @@
+// Package rules is the decision layer of the reference KMS: what AWS KMS
+// does with a request, given the key it names, the profile (the revision of
+// AWS's rules the server behaves as), the time and the mutants switched on.
+// Every decision is a function from a key record and a request to a new key
+// record and a response, or an AWS error. Nothing here does I/O, keeps state
+// or reads a clock (it only draws random numbers for new keys, nonces and
+// data keys), so the fuzz oracle can call the decisions directly
+// (DecideImportKeyMaterial) to predict the answer a target must give.
+//
+// Each rule carries the ID of the research catalogue
+// (shared/research/aws-import-rules.md) in a comment where it is enforced.
+// Where AWS does not name the exception, the comment says "decisions choose"
+// and gives the project's choice (decisions.md), which the catalogue records
+// as evidence "inferred".
+//
+// An operation on an existing key is a KeyOperation: Validate checks the
+// request alone (AWS reports constraint violations before it looks at the
+// key), KeyRef names the key, Decide decides on the key's record as it is at
+// the request's time (imported material expires lazily, on access).
+// CreateKey and ListKeys, which name no key, are plain functions.
+package rules

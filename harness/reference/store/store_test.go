@@ -1,0 +1,75 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+)
+
+func TestAddGetListRemove(t *testing.T) {
+	s := New[int]()
+	for i, id := range []string{"c", "a", "b"} {
+		if err := s.Add("acct", id, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Add("acct", "a", 9); !errors.Is(err, ErrExists) {
+		t.Fatalf("second Add of a: %v, want ErrExists", err)
+	}
+	if s.Count("acct") != 3 || s.Count("other") != 0 {
+		t.Fatalf("Count = %d, %d", s.Count("acct"), s.Count("other"))
+	}
+	if got := s.List("acct"); fmt.Sprint(got) != "[0 1 2]" {
+		t.Fatalf("List = %v, want creation order [0 1 2]", got)
+	}
+	if got := s.List("other"); len(got) != 0 {
+		t.Fatalf("another account sees %v", got)
+	}
+	if _, ok := s.Get("other", "a"); ok {
+		t.Fatal("another account sees key a")
+	}
+	s.Remove("acct", "a")
+	if _, ok := s.Get("acct", "a"); ok {
+		t.Fatal("Get after Remove found the key")
+	}
+	if err := s.Update("acct", "a", func(r int) (int, error) { return r, nil }); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Update after Remove: %v, want ErrNotFound", err)
+	}
+	if got := s.List("acct"); fmt.Sprint(got) != "[0 2]" {
+		t.Fatalf("List after Remove = %v", got)
+	}
+}
+
+// Update keeps what the function returns, also with an error: the decision
+// layer decides what a failed request leaves behind.
+func TestUpdateKeepsReturnedRecord(t *testing.T) {
+	s := New[int]()
+	s.Add("acct", "k", 1)
+	boom := errors.New("boom")
+	if err := s.Update("acct", "k", func(r int) (int, error) { return r + 1, boom }); !errors.Is(err, boom) {
+		t.Fatalf("Update error = %v", err)
+	}
+	if r, _ := s.Get("acct", "k"); r != 2 {
+		t.Fatalf("record = %d, want 2", r)
+	}
+}
+
+// Updates of one key are applied one at a time.
+func TestConcurrentUpdates(t *testing.T) {
+	s := New[int]()
+	s.Add("acct", "k", 0)
+	var wg sync.WaitGroup
+	for range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.Update("acct", "k", func(r int) (int, error) { return r + 1, nil })
+			s.List("acct")
+		}()
+	}
+	wg.Wait()
+	if r, _ := s.Get("acct", "k"); r != 100 {
+		t.Fatalf("record = %d after 100 increments", r)
+	}
+}
