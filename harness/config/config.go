@@ -51,6 +51,9 @@ type Config struct {
 	// Strict demands the inferred error code too, not only a 4xx.
 	Strict    bool
 	ReportDir string
+	// Baseline is the path of a baseline of known failures: with one, the
+	// run passes when its failures are exactly the baseline's.
+	Baseline string
 	// Reference configures the embedded reference KMS when it is the target.
 	Reference ReferenceOptions
 	// Credentials, when set, replace the SDK's default credential chain.
@@ -97,6 +100,7 @@ type Flags struct {
 	Capabilities     string
 	Strict           bool
 	ReportDir        string
+	Baseline         string
 	ReferenceProfile string
 	ReferenceMutant  string
 }
@@ -161,6 +165,7 @@ func Resolve(flags Flags, getenv func(string) string) (Config, error) {
 	note(err)
 
 	cfg.ReportDir, _ = first(sourced{flags.ReportDir, ""}, sourced{file.ReportDir, ""})
+	cfg.Baseline = strings.TrimSpace(flags.Baseline)
 
 	cfg.Reference.Profile = cfg.Profile
 	refProfile, _ := first(sourced{flags.ReferenceProfile, ""}, sourced{file.Reference.Profile, ""})

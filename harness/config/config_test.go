@@ -178,3 +178,16 @@ func writeFile(t *testing.T, content string) string {
 	}
 	return path
 }
+
+func TestBaselineFlag(t *testing.T) {
+	cfg, err := Resolve(Flags{Baseline: " reports/baselines/local-kms-2022.yaml "}, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Baseline != "reports/baselines/local-kms-2022.yaml" {
+		t.Errorf("baseline = %q, want the flag's path", cfg.Baseline)
+	}
+	if cfg, _ := Resolve(Flags{}, env(nil)); cfg.Baseline != "" {
+		t.Errorf("baseline without the flag = %q, want none", cfg.Baseline)
+	}
+}

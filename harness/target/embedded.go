@@ -2,6 +2,7 @@ package target
 
 import (
 	"context"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"net"
@@ -9,6 +10,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/kmsconform/kmsconform/fixtures/material"
 	"github.com/kmsconform/kmsconform/harness/profile"
 	"github.com/kmsconform/kmsconform/harness/reference"
 	"github.com/kmsconform/kmsconform/harness/reference/clock"
@@ -18,13 +22,21 @@ import (
 // Embedded is the reference KMS run in this process and reached over HTTP on
 // a loopback port, so the suite tests it exactly as it tests a vendor's
 // endpoint. It is the default target.
+//
+// Its wrapping key pairs come from a fixed cycle of pre-generated test keys
+// (fixtures/material's eight per size), not from freshly generated ones:
+// a 2025 run asks for dozens of RSA-4096 wrapping keys, and generating each
+// takes most of a second. Consecutive GetParametersForImport responses of
+// one instance never share a key pair, which is what the rules about
+// mismatched tokens and public keys (IMP-060) need within a spec; `kmsconform
+// serve` keeps generating a fresh key pair for every response.
 type Embedded struct {
 	Profile profile.Profile
 	// Mutant, when set, is the named fault the reference runs with.
 	Mutant string
 
 	mu      sync.Mutex
-	pool    *wrappool.Pool
+	started bool
 	servers []*http.Server
 	refs    []*reference.Server
 }
@@ -40,17 +52,13 @@ func (e *Embedded) Name() string {
 
 // Start implements Target.
 func (e *Embedded) Start(context.Context) (Endpoint, error) {
-	pool, err := wrappool.New(reference.PoolSizes(e.Profile))
+	url, err := e.serve(reference.Options{Profile: e.Profile, Mutants: e.mutants(), WrappingKeys: &testKeyCycle{}})
 	if err != nil {
 		return Endpoint{}, err
 	}
 	e.mu.Lock()
-	e.pool = pool
+	e.started = true
 	e.mu.Unlock()
-	url, err := e.serve(reference.Options{Profile: e.Profile, Mutants: e.mutants(), WrappingKeys: pool})
-	if err != nil {
-		return Endpoint{}, err
-	}
 	return Endpoint{URL: url, Loopback: true, Clocks: e}, nil
 }
 
@@ -59,13 +67,13 @@ func (e *Embedded) Start(context.Context) (Endpoint, error) {
 // only when Advance is called. It shares the wrapping key pool.
 func (e *Embedded) NewClockedInstance(context.Context) (*ClockedInstance, error) {
 	e.mu.Lock()
-	pool := e.pool
+	started := e.started
 	e.mu.Unlock()
-	if pool == nil {
+	if !started {
 		return nil, errors.New("the embedded reference is not started")
 	}
 	manual := clock.NewManual(time.Now())
-	ref, err := reference.New(reference.Options{Profile: e.Profile, Mutants: e.mutants(), WrappingKeys: pool, Clock: manual})
+	ref, err := reference.New(reference.Options{Profile: e.Profile, Mutants: e.mutants(), WrappingKeys: &testKeyCycle{}, Clock: manual})
 	if err != nil {
 		return nil, err
 	}
@@ -130,9 +138,33 @@ func (e *Embedded) Stop(ctx context.Context) error {
 	for _, r := range e.refs {
 		r.Close()
 	}
-	if e.pool != nil {
-		e.pool.Close()
-	}
-	e.servers, e.refs, e.pool = nil, nil, nil
+	e.servers, e.refs, e.started = nil, nil, false
 	return errors.Join(errs...)
+}
+
+// testKeyCycle hands out fixtures/material's pre-generated RSA test keys in
+// turn, per wrapping key spec (see Embedded).
+type testKeyCycle struct {
+	mu   sync.Mutex
+	next map[types.WrappingKeySpec]int
+}
+
+// Take implements reference.WrappingKeySource.
+func (c *testKeyCycle) Take(_ context.Context, spec types.WrappingKeySpec) (*rsa.PrivateKey, error) {
+	bits, ok := wrappool.Bits[spec]
+	if !ok {
+		return nil, fmt.Errorf("no RSA test keys for wrapping key spec %s", spec)
+	}
+	keys, err := material.TestRSAKeys(bits)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.next == nil {
+		c.next = map[types.WrappingKeySpec]int{}
+	}
+	k := keys[c.next[spec]%len(keys)]
+	c.next[spec]++
+	return k, nil
 }

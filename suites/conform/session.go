@@ -1,0 +1,123 @@
+// Package conform is how the conformance specs are declared and run: It and
+// Entry (the only way to declare a spec, one rule each), the matchers
+// (BeKMSError, HaveKeyState), the assertions that apply the catalogue's
+// evidence levels (Rule.ExpectError and friends), the check that a rejected
+// call left the key unchanged, capabilities and clocks, and the run itself:
+// flags -> config -> target -> client -> specs -> report.
+package conform
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/kmsconform/kmsconform/harness/client"
+	"github.com/kmsconform/kmsconform/harness/config"
+	"github.com/kmsconform/kmsconform/harness/profile"
+	"github.com/kmsconform/kmsconform/harness/target"
+)
+
+// Session is what every spec of a run shares: the resolved configuration,
+// the started target and a client for it. A run has one per process.
+type Session struct {
+	Config   config.Config
+	Target   target.Target
+	Endpoint target.Endpoint
+	Client   *kms.Client
+}
+
+// session is set before the first spec runs (in BeforeSuite) and read by
+// specs. Ginkgo specs are closures declared at package level, so the run's
+// state has to live at package level too; nothing writes it after setup.
+var session Session
+
+// Client returns the KMS client of the run's target.
+func Client() *kms.Client { return session.Client }
+
+// Profile returns the profile the run claims.
+func Profile() profile.Profile { return session.Config.Profile }
+
+// Config returns the run's configuration.
+func Config() config.Config { return session.Config }
+
+// RunID returns the id the run's keys are tagged with.
+func RunID() string { return session.Config.RunID }
+
+// Flags are the suite's command-line flags, registered on the standard flag
+// set by RegisterFlags so `ginkgo run ./suites/... -- --kms.endpoint=URL`
+// and `go test ./suites/... -args --kms.profile=2023` work.
+var Flags config.Flags
+
+// RegisterFlags registers the --kms.* flags on fs.
+func RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&Flags.Endpoint, "kms.endpoint", "", "KMS endpoint URL (default: "+config.EnvEndpoint+", then "+config.EnvSDKEndpoint+", then the embedded reference KMS)")
+	fs.StringVar(&Flags.Target, "kms.target", "", "a target the harness starts instead of an endpoint (reference, local-kms, localstack, image=REF,port=N)")
+	fs.StringVar(&Flags.Region, "kms.region", "", "AWS region (default: AWS_REGION, then "+config.DefaultRegion+")")
+	fs.StringVar(&Flags.Profile, "kms.profile", "", "import-rule profile the target claims: 2022, 2023 or 2025 (default 2022)")
+	fs.StringVar(&Flags.ConfigFile, "kms.config", "", "YAML configuration file")
+	fs.StringVar(&Flags.Capabilities, "kms.capabilities", "", "optional capabilities the target has: expiry-wait, token-lifetime=DUR, second-account, multi-region, sm2")
+	fs.BoolVar(&Flags.Strict, "kms.strict", false, "also demand the exact error code where AWS does not document it (inferred evidence)")
+	fs.StringVar(&Flags.ReportDir, "kms.report-dir", "", "directory for the report bundle: results.json, report.json, junit.xml, summary.md, report.html, SHA256SUMS")
+	fs.StringVar(&Flags.Baseline, "kms.baseline", "", "baseline file of known failures: the run passes when exactly these fail (serial runs only, not ginkgo -p)")
+	fs.StringVar(&Flags.ReferenceProfile, "kms.reference-profile", "", "profile the embedded reference behaves as (default: the claimed profile)")
+	fs.StringVar(&Flags.ReferenceMutant, "kms.reference-mutant", "", "named fault to inject into the embedded reference (see `kmsconform serve --list-mutants`)")
+}
+
+// ProfileFilter is the label filter that selects the specs of a profile.
+func ProfileFilter(p profile.Profile) string {
+	return fmt.Sprintf("profile: containsAny %s", p)
+}
+
+// SuiteConfiguration returns Ginkgo's configuration with the profile's label
+// filter added to whatever filter the user gave, so a run executes exactly
+// the rules of the claimed profile.
+func SuiteConfiguration(cfg config.Config, extraFilter string) (types.SuiteConfig, types.ReporterConfig) {
+	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
+	filter := ProfileFilter(cfg.Profile)
+	for _, user := range []string{extraFilter, suiteConfig.LabelFilter} {
+		if user = strings.TrimSpace(user); user != "" {
+			filter = "(" + user + ") && " + filter
+		}
+	}
+	suiteConfig.LabelFilter = filter
+	return suiteConfig, reporterConfig
+}
+
+// Resolve turns the registered flags and the environment into a
+// configuration, or says what is wrong with them.
+func Resolve() (config.Config, error) { return config.Resolve(Flags, config.Getenv) }
+
+// Start starts the configured target, builds its client and checks that it
+// answers as KMS. It is called once per process before any spec runs.
+func Start(ctx context.Context, cfg config.Config) (Session, error) {
+	t, err := target.Resolve(cfg)
+	if err != nil {
+		return Session{}, err
+	}
+	ep, err := t.Start(ctx)
+	if err != nil {
+		_ = t.Stop(ctx)
+		return Session{}, fmt.Errorf("starting %s: %w", t.Name(), err)
+	}
+	c, err := client.New(ctx, cfg, ep)
+	if err == nil {
+		source := cfg.EndpointSource
+		if cfg.Endpoint == "" {
+			source = t.Name()
+		}
+		err = client.Check(ctx, c, ep.URL, source)
+	}
+	if err != nil {
+		_ = t.Stop(ctx)
+		return Session{}, err
+	}
+	return Session{Config: cfg, Target: t, Endpoint: ep, Client: c}, nil
+}
+
+// Use makes s the session the specs of this process run with.
+func Use(s Session) { session = s }

@@ -1,0 +1,284 @@
+package importkm
+
+import (
+	"bytes"
+	"crypto"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/kmsconform/kmsconform/fixtures/wrap"
+	"github.com/kmsconform/kmsconform/harness/profile"
+	"github.com/kmsconform/kmsconform/suites/conform"
+)
+
+// A KMS that answers different undecryptable wrappings differently (another
+// error code for bad OAEP padding than for a bad length, or for a failed
+// AES-KWP integrity check than for a failed RSA decryption) is a padding
+// oracle: Bleichenbacher's and Manger's attacks recover the plaintext of an
+// RSA ciphertext, here the key material, from such answers. The spec in this
+// file sends every malformed wrapping the fixtures can build, for every
+// wrapping algorithm of the profile, and demands one and the same answer.
+
+// oracleProbe is one malformed EncryptedKeyMaterial for a request shape.
+type oracleProbe struct {
+	what string
+	// imp059 is the IMP-059 case the probe is an instance of; empty when the
+	// probe's own rule (IMP-037, IMP-038) asserts it in its own spec, and
+	// here only its code is compared.
+	imp059 string
+	build  func(publicKeyDER, m []byte) ([]byte, error)
+}
+
+// oracleShape is a request shape: a wrapping algorithm and a key that holds
+// material imported with it, so that a probe the target wrongly unwraps
+// would be a reimport of the same material and succeed visibly.
+type oracleShape struct {
+	alg     types.AlgorithmSpec
+	keySpec types.KeySpec
+}
+
+// oracleShapes are the shapes of profile p, all under RSA_2048 wrapping
+// keys: the symmetric algorithms, and from 2023 RSA_AES_KEY_WRAP with an ECC
+// key (for which it is documented; for symmetric material it is provisional,
+// IMP-035).
+func oracleShapes(p profile.Profile) []oracleShape {
+	var shapes []oracleShape
+	for _, alg := range symmetricWrappingAlgorithms(p) {
+		shapes = append(shapes, oracleShape{alg, types.KeySpecSymmetricDefault})
+	}
+	if p.AtLeast(profile.P2023) {
+		shapes = append(shapes,
+			oracleShape{types.AlgorithmSpecRsaAesKeyWrapSha256, types.KeySpecEccNistP256},
+			oracleShape{types.AlgorithmSpecRsaAesKeyWrapSha1, types.KeySpecEccNistP256})
+	}
+	return shapes
+}
+
+// oracleFlipByte returns blob with the byte at i changed.
+func oracleFlipByte(blob []byte, i int) []byte {
+	out := bytes.Clone(blob)
+	out[i] ^= 0x01
+	return out
+}
+
+// oracleWrapped returns a correct wrapping of m changed by change.
+func oracleWrapped(alg types.AlgorithmSpec, change func([]byte) []byte) func(pub, m []byte) ([]byte, error) {
+	return func(pub, m []byte) ([]byte, error) {
+		blob, err := wrap.Wrap(alg, pub, m)
+		if err != nil {
+			return nil, err
+		}
+		return change(blob), nil
+	}
+}
+
+// oracleCommonProbes are the probes of every algorithm: a correct wrapping
+// with one byte changed or cut off or added, random bytes, a wrapping under
+// another RSA key, and the wrappings of the profile's other algorithms.
+func oracleCommonProbes(p profile.Profile, alg types.AlgorithmSpec) []oracleProbe {
+	cutShort := "corrupted"
+	if wrapIsRSAAES(alg) {
+		cutShort = "truncated-rsa-aes"
+	}
+	probes := []oracleProbe{
+		{"a correct wrapping with its first byte changed", "corrupted", oracleWrapped(alg, func(b []byte) []byte { return oracleFlipByte(b, 0) })},
+		{"a correct wrapping with a byte in the middle changed", "corrupted", oracleWrapped(alg, func(b []byte) []byte { return oracleFlipByte(b, len(b)/2) })},
+		{"a correct wrapping with its last byte changed", "corrupted", oracleWrapped(alg, func(b []byte) []byte { return oracleFlipByte(b, len(b)-1) })},
+		{"a correct wrapping cut short by one byte", cutShort, oracleWrapped(alg, func(b []byte) []byte { return wrap.Truncate(b, len(b)-1) })},
+		{"random bytes of the wrapping key's length", "random-bytes", func(pub, m []byte) ([]byte, error) { return materialRandom(256), nil }},
+		{"a correct wrapping with one byte appended", "", oracleWrapped(alg, func(b []byte) []byte { return append(b, 0x00) })},
+		{"a wrapping under another RSA key", "", func(pub, m []byte) ([]byte, error) { return wrap.WrapUnderOtherKey(alg, pub, m) }},
+	}
+	others := symmetricWrappingAlgorithms(p)
+	if p.AtLeast(profile.P2023) {
+		others = append(others, types.AlgorithmSpecRsaAesKeyWrapSha256, types.AlgorithmSpecRsaAesKeyWrapSha1)
+	}
+	for _, other := range others {
+		if other != alg {
+			probes = append(probes, oracleProbe{"a correct " + string(other) + " wrapping", "", func(pub, m []byte) ([]byte, error) { return wrap.Wrap(other, pub, m) }})
+		}
+	}
+	return probes
+}
+
+func wrapIsRSAAES(alg types.AlgorithmSpec) bool {
+	return alg == types.AlgorithmSpecRsaAesKeyWrapSha256 || alg == types.AlgorithmSpecRsaAesKeyWrapSha1
+}
+
+// oracleOAEPProbes: the malformed OAEP blocks of Wycheproof's
+// InvalidOaepPadding vectors, and OAEP with the wrong hash, MGF1 hash or
+// label, each under an RSAES_OAEP_* token.
+func oracleOAEPProbes(alg types.AlgorithmSpec) []oracleProbe {
+	h := wrapOAEPHashOf(alg)
+	var probes []oracleProbe
+	for _, d := range wrap.OAEPDefects() {
+		probe := oracleProbe{"an OAEP block with the defect " + d.String(), "corrupted", func(pub, m []byte) ([]byte, error) { return wrap.MalformedOAEP(pub, h, d, m) }}
+		if d == wrap.NonEmptyLabel {
+			probe.imp059 = "" // IMP-038 other-algorithm
+		}
+		probes = append(probes, probe)
+	}
+	return append(probes,
+		oracleProbe{fmt.Sprintf("RSA-OAEP with %v for label and MGF1", wrapOtherOAEPHash(h)), "", func(pub, m []byte) ([]byte, error) {
+			return wrap.WrapOAEPWith(pub, wrapOtherOAEPHash(h), wrapOtherOAEPHash(h), nil, m)
+		}},
+		oracleProbe{fmt.Sprintf("RSA-OAEP with %v for the label and MGF1-%v", h, wrapOtherOAEPHash(h)), "", func(pub, m []byte) ([]byte, error) {
+			return wrap.WrapOAEPWith(pub, h, wrapOtherOAEPHash(h), nil, m)
+		}})
+}
+
+// oraclePKCS1Probes: RSAES-PKCS1-v1_5 blocks that break RFC 8017 7.2.2 step
+// 3 one way each, the blocks of Bleichenbacher's attack.
+func oraclePKCS1Probes() []oracleProbe {
+	block := func(what string, change func(em, m []byte) []byte) oracleProbe {
+		return oracleProbe{what, "corrupted", func(pub, m []byte) ([]byte, error) {
+			return wrap.RawRSA(pub, change(handPKCS1v15Block(256, m), m))
+		}}
+	}
+	return []oracleProbe{
+		block("a PKCS#1 v1.5 block whose first byte is 0x01", func(em, m []byte) []byte { em[0] = 0x01; return em }),
+		block("a PKCS#1 v1.5 block of type 1 (signature padding) instead of 2", func(em, m []byte) []byte { em[1] = 0x01; return em }),
+		block("a PKCS#1 v1.5 block with no zero octet after the padding", func(em, m []byte) []byte { handNonZeroRandom(em[2:]); return em }),
+		block("a PKCS#1 v1.5 block with 7 octets of padding", func(em, m []byte) []byte {
+			// PS shorter than 8 octets: 00 02 PS(7) 00 M', M' filling the rest.
+			handNonZeroRandom(em[2:9])
+			em[9] = 0x00
+			return em
+		}),
+	}
+}
+
+// oracleKWPVectors are invalid AES-KWP ciphertexts of Wycheproof's
+// aes_kwp_test.json (testGroups keySize 256, flag ModifiedPadding; Apache
+// License 2.0, fixtures/testdata/wycheproof), tcId: comment, key, ct. Each
+// unwraps under its key to a failed RFC 5649 integrity check.
+var oracleKWPVectors = []struct{ name, key, ct string }{
+	{"tcId 186 (Modified IV)", "4f710eb6b5e28703becfc3dc52fa8bc1dd44a4a6d38a84b4f94e89ac32d987e7", "98428fb83dc207033c1585e0242e699be98e0001f1ee15ba"},
+	{"tcId 226 (Modified Padding)", "4f710eb6b5e28703becfc3dc52fa8bc1dd44a4a6d38a84b4f94e89ac32d987e7", "64956d333265a8f2547756feab37b81f97786a4ebf491f13"},
+	{"tcId 239 (padding too long)", "48a53c11ef2d727db7eb9a834b134ea9602273aca929702eb2c31d96a58c9be2", "86175acf19ad0b7ac60d1fe4bb7850635e7ec6f8a314f85b6dd3d8f9349ea38d"},
+	{"tcId 241 (incorrectly encoded length)", "48a53c11ef2d727db7eb9a834b134ea9602273aca929702eb2c31d96a58c9be2", "868c34495bd3d7b4e2c1861e7fcbbdb372099488dd96c9ea"},
+	{"tcId 246 (data is incorrectly padded)", "48a53c11ef2d727db7eb9a834b134ea9602273aca929702eb2c31d96a58c9be2", "003f2916fea6827e01199028d3dc4e03889113f97b1860cc242e5a0f28a0f159"},
+	{"tcId 248 (length = 0)", "48a53c11ef2d727db7eb9a834b134ea9602273aca929702eb2c31d96a58c9be2", "df9ef924eb59634be5b27cabd33d72bd6be6e01e4672ab05"},
+	{"tcId 254 (invalid wrapping of 8 byte key)", "48a53c11ef2d727db7eb9a834b134ea9602273aca929702eb2c31d96a58c9be2", "b3941437f55e7cbc3f88050aff703967"},
+}
+
+// oracleRSAAESProbes: RSA_AES_KEY_WRAP blobs with a malformed OAEP block for
+// the AES key, a KWP part that fails its integrity check, the parts in the
+// wrong order, an AES-128 or AES-192 key, the other OAEP hash, and cut short.
+func oracleRSAAESProbes(alg types.AlgorithmSpec) []oracleProbe {
+	h := wrapOAEPHashOf(alg)
+	var probes []oracleProbe
+	for _, d := range wrap.OAEPDefects() {
+		if d == wrap.MessageTooLong {
+			continue // the AES key is far below the OAEP capacity
+		}
+		probe := oracleProbe{"an RSA part with the OAEP defect " + d.String(), "corrupted", func(pub, m []byte) ([]byte, error) { return wrap.MalformedRSAAES(alg, pub, d, m) }}
+		if d == wrap.NonEmptyLabel {
+			probe.imp059 = ""
+		}
+		probes = append(probes, probe)
+	}
+	for _, v := range oracleKWPVectors {
+		probes = append(probes, oracleProbe{"the Wycheproof AES-KWP vector " + v.name + " after its AES key", "corrupted", func(pub, m []byte) ([]byte, error) {
+			key, _ := hex.DecodeString(v.key)
+			ct, _ := hex.DecodeString(v.ct)
+			if _, err := wrap.UnwrapKWP(key, ct); err == nil {
+				return nil, fmt.Errorf("the Wycheproof vector %s unwraps", v.name)
+			}
+			return oracleRSAAESParts(pub, h, key, ct)
+		}})
+	}
+	return append(probes,
+		oracleProbe{"the RSA part alone", "truncated-rsa-aes", oracleWrapped(alg, func(b []byte) []byte { return wrap.Truncate(b, 256) })},
+		oracleProbe{"a correct wrapping without its last AES-KWP block", "truncated-rsa-aes", oracleWrapped(alg, func(b []byte) []byte { return wrap.Truncate(b, len(b)-8) })},
+		oracleProbe{"the AES-KWP part first and the RSA part last", "", func(pub, m []byte) ([]byte, error) { return wrap.SwappedRSAAES(alg, pub, m) }},
+		oracleProbe{"the material wrapped under an AES-128 key", "", func(pub, m []byte) ([]byte, error) { return wrap.RSAAESWithAESKeySize(alg, pub, 16, m) }},
+		oracleProbe{"the material wrapped under an AES-192 key", "", func(pub, m []byte) ([]byte, error) { return wrap.RSAAESWithAESKeySize(alg, pub, 24, m) }},
+		oracleProbe{fmt.Sprintf("the AES key encrypted with RSA-OAEP-%v", wrapOtherOAEPHash(h)), "", func(pub, m []byte) ([]byte, error) {
+			return wrap.WrapRSAAESWith(pub, wrap.RSAAESOptions{OAEPHash: wrapOtherOAEPHash(h)}, m)
+		}},
+		oracleProbe{fmt.Sprintf("the AES key encrypted with RSA-OAEP-%v and MGF1-%v", h, wrapOtherOAEPHash(h)), "", func(pub, m []byte) ([]byte, error) {
+			return wrap.WrapRSAAESWith(pub, wrap.RSAAESOptions{OAEPHash: h, MGFHash: wrapOtherOAEPHash(h)}, m)
+		}})
+}
+
+// oracleRSAAESParts is RSA-OAEP(aesKey) || kwp, for a KWP part made
+// elsewhere.
+func oracleRSAAESParts(publicKeyDER []byte, h crypto.Hash, aesKey, kwp []byte) ([]byte, error) {
+	rsaPart, err := wrap.WrapOAEPWith(publicKeyDER, h, h, nil, aesKey)
+	if err != nil {
+		return nil, err
+	}
+	return append(rsaPart, kwp...), nil
+}
+
+// oracleProbes are all the probes of a shape in profile p.
+func oracleProbes(p profile.Profile, alg types.AlgorithmSpec) []oracleProbe {
+	probes := oracleCommonProbes(p, alg)
+	switch {
+	case alg == types.AlgorithmSpecRsaesPkcs1V15:
+		probes = append(probes, oraclePKCS1Probes()...)
+	case wrapIsRSAAES(alg):
+		probes = append(probes, oracleRSAAESProbes(alg)...)
+	default:
+		probes = append(probes, oracleOAEPProbes(alg)...)
+	}
+	return probes
+}
+
+// oracleAnswer is what the target answered to one probe.
+type oracleAnswer struct {
+	shape oracleShape
+	probe oracleProbe
+	err   error
+	obs   conform.Observed
+}
+
+var _ = Describe("No padding oracle", func() {
+	conform.It("IMP-059", "answers every undecryptable wrapping, whatever its defect and wrapping algorithm, with one and the same error", func(ctx SpecContext, r conform.Rule) {
+		kc := conform.Client()
+		var answers []oracleAnswer
+		for _, shape := range oracleShapes(conform.Profile()) {
+			By(fmt.Sprintf("making an Enabled %s key imported with %s, and sending it malformed %s wrappings of the same material", shape.keySpec, shape.alg, shape.alg))
+			m := mustNewMaterial(shape.keySpec)
+			id := aws.ToString(mustCreateExternalKey(ctx, kc, shape.keySpec).KeyId)
+			mustImport(ctx, kc, id, m.Bytes, shape.alg, types.WrappingKeySpecRsa2048, doesNotExpire)
+			for _, probe := range oracleProbes(conform.Profile(), shape.alg) {
+				before, err := importDefectiveWrapping(ctx, kc, id, shape.alg, probe.what+" under a "+string(shape.alg)+" token", func(p *kms.GetParametersForImportOutput) ([]byte, error) {
+					return probe.build(p.PublicKey, m.Bytes)
+				})
+				// The answers are asserted together below, so that a
+				// failure shows all of them; the key is checked now.
+				conform.ExpectKeyUnchanged(ctx, before)
+				answers = append(answers, oracleAnswer{shape, probe, err, conform.Observe(err)})
+			}
+		}
+
+		By(fmt.Sprintf("comparing the %d answers", len(answers)))
+		codes := map[string]int{}
+		var table strings.Builder
+		for _, a := range answers {
+			answer := a.obs.String()
+			if !a.obs.OK {
+				answer = fmt.Sprintf("%s (HTTP %d)", a.obs.Code, a.obs.Status)
+			}
+			codes[answer]++
+			fmt.Fprintf(&table, "\n  %-24s %-70s %s", a.shape.alg, a.probe.what, answer)
+		}
+		Expect(codes).To(HaveLen(1), "%s: the target answers undecryptable wrappings in %d different ways, a padding oracle:%s", r.ID, len(codes), table.String())
+		By("checking the one answer against the IMP-059 case of every probe that is an instance of one")
+		for _, a := range answers {
+			if a.probe.imp059 != "" {
+				r.Case(a.probe.imp059).ExpectError(a.err)
+			}
+		}
+	}, SpecTimeout(5*time.Minute))
+})
