@@ -113,6 +113,11 @@ type RuleResult struct {
 	Expected  []string     `json:"expected"` // "case: outcome (evidence)"
 	Status    Status       `json:"status"`
 	Specs     []SpecResult `json:"specs"`
+	// Unchecked lists the rule's cases, in the claimed profile and within the
+	// declared capabilities, that no spec asserted in this run: a spec that
+	// failed before reaching them, or a spec missing. A full passing run
+	// against the reference has none.
+	Unchecked []string `json:"unchecked,omitempty"`
 }
 
 // Blocks reports whether the rule blocks certification: it failed or
@@ -210,6 +215,7 @@ func Build(report types.Report, cat *catalogue.Catalogue, run Run) Results {
 			Specs: specsByRule[rule.ID],
 		}
 		rr.Status = ruleStatus(rr.Specs)
+		rr.Unchecked = uncheckedCases(rule, run, rr.Specs)
 		if setupFailed != "" && (len(rr.Specs) == 0 || rr.Status == StatusSkip) {
 			rr.Status = StatusError
 		}
@@ -372,4 +378,44 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// uncheckedCases returns the cases of rule that hold in the run's profile and
+// capabilities and that no spec recorded an observation for.
+func uncheckedCases(rule catalogue.Rule, run Run, specs []SpecResult) []string {
+	seen := map[string]bool{}
+	for _, s := range specs {
+		for _, o := range s.Observations {
+			seen[o.Case] = true
+		}
+	}
+	var out []string
+	for _, e := range rule.ExpectationsIn(run.Profile) {
+		if seen[e.Case] || !subset(e.Capabilities, run.Capabilities) {
+			continue
+		}
+		name := e.Case
+		if name == "" {
+			name = "(the rule's single case)"
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+// subset reports whether every capability in need is declared in have
+// (which may carry values, as in token-lifetime=3s).
+func subset(need, have []string) bool {
+	for _, n := range need {
+		found := false
+		for _, h := range have {
+			if h == n || strings.HasPrefix(h, n+"=") {
+				found = true
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }

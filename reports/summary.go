@@ -42,6 +42,15 @@ func WriteTerminalSummary(w io.Writer, r Results) {
 			}
 		}
 	}
+	var unchecked []string
+	for _, rule := range r.Rules {
+		if rule.Status == StatusPass && len(rule.Unchecked) > 0 {
+			unchecked = append(unchecked, fmt.Sprintf("%s (%s)", rule.ID, strings.Join(rule.Unchecked, ", ")))
+		}
+	}
+	if len(unchecked) > 0 {
+		fmt.Fprintf(w, "\npassed, but with cases no spec asserted: %s\n", strings.Join(unchecked, "; "))
+	}
 	fmt.Fprintf(w, "\ncertification: %s\n", certificationText(r))
 	if r.Baseline != nil {
 		fmt.Fprintln(w)

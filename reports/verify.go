@@ -227,6 +227,8 @@ func (v *Verification) checkOutcome(res Results, cat *catalogue.Catalogue) {
 			v.problem("%s %s has no spec in kmsconform %s: a suite version certifies a profile only once every conformance rule has a spec", r.ID, r.Title, res.Suite.Version)
 		case r.Status == StatusSkip && r.Tier != string(catalogue.Provisional):
 			v.problem("%s %s was not run: a certifying run checks every conformance rule of the profile", r.ID, r.Title)
+		case r.Status == StatusPass && len(r.Unchecked) > 0:
+			v.problem("%s %s passed, but no spec asserted its cases %s: the run did not check the whole rule", r.ID, r.Title, strings.Join(r.Unchecked, ", "))
 		case r.Status == StatusDisabled:
 			disabled = append(disabled, r.ID)
 		case r.Status == StatusUnsupported:

@@ -360,3 +360,16 @@ func TestMergeReportsAgreesWithMerge(t *testing.T) {
 		t.Errorf("merged label filter %q, want the whole run's", merged.SuiteConfig.LabelFilter)
 	}
 }
+
+func TestVerifyRejectsAPassWithUncheckedCases(t *testing.T) {
+	report := passingReport()
+	for i := range report.SpecReports {
+		if report.SpecReports[i].LeafNodeText == "IMP-005 rejects a ValidTo more than 365 days ahead" {
+			report.SpecReports[i].ReportEntries = nil // the spec passed without asserting anything
+		}
+	}
+	v := Verify(writeBundle(t, report), verifyOptions(t))
+	if v.OK() || !strings.Contains(strings.Join(v.Problems, "\n"), "IMP-005") {
+		t.Fatalf("a rule that passed without any asserted case was accepted: %q", v.Problems)
+	}
+}

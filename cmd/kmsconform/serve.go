@@ -27,7 +27,9 @@ type serveFlags struct {
 	listMutants   bool
 	tokenLifetime time.Duration
 	accountID     string
+	accounts      []string
 	region        string
+	regions       []string
 	allowRemote   bool
 }
 
@@ -39,8 +41,19 @@ func newServeCommand() *cobra.Command {
 		Long: `Serve the embedded reference KMS, the model of AWS KMS that the suite runs
 against by default, so that other tools can reach it. It behaves as AWS did in
 the given profile; --mutant switches on a named fault (see --list-mutants).
-It listens on loopback only, unless --allow-remote is given: it has no
-authentication.`,
+
+Without --account, any credentials are accepted, in one account (--account-id).
+With --account ACCESS_KEY_ID:SECRET=ACCOUNT_ID (repeatable; the first is the
+default account), requests must be signed (SigV4) with one of those access
+keys, and act in its account; a key given without :SECRET is not checked.
+Secrets given on the command line are visible in the process list: use test
+credentials only.
+
+--regions serves several Regions (for multi-Region keys); the Region of a
+request is its credential scope's. With one Region (--region, the default),
+every request is served in it.
+
+It listens on loopback only, unless --allow-remote is given.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.listMutants {
@@ -55,8 +68,10 @@ authentication.`,
 	fl.StringArrayVar(&f.mutants, "mutant", nil, "switch on a named fault (repeatable; see --list-mutants)")
 	fl.BoolVar(&f.listMutants, "list-mutants", false, "list the mutants with the rules they break, and exit")
 	fl.DurationVar(&f.tokenLifetime, "token-lifetime", reference.DefaultTokenLifetime, "how long import tokens stay valid")
-	fl.StringVar(&f.accountID, "account-id", reference.DefaultAccountID, "AWS account ID of the keys")
-	fl.StringVar(&f.region, "region", reference.DefaultRegion, "AWS Region of the keys")
+	fl.StringVar(&f.accountID, "account-id", reference.DefaultAccountID, "AWS account ID of the keys when no --account is given")
+	fl.StringArrayVar(&f.accounts, "account", nil, "an account and access key, ACCESS_KEY_ID[:SECRET]=ACCOUNT_ID (repeatable; the first is the default account; with a SECRET, signatures are checked)")
+	fl.StringVar(&f.region, "region", reference.DefaultRegion, "AWS Region of the keys (one Region)")
+	fl.StringSliceVar(&f.regions, "regions", nil, "AWS Regions to serve, comma-separated (the first is the default), e.g. us-east-1,us-west-2")
 	fl.BoolVar(&f.allowRemote, "allow-remote", false, "allow listening on a non-loopback address")
 	return cmd
 }
@@ -81,13 +96,31 @@ func serve(cmd *cobra.Command, f serveFlags) error {
 	if err := checkLoopback(f.addr, f.allowRemote); err != nil {
 		return err
 	}
-	srv, err := reference.New(reference.Options{
-		Profile:       p,
-		TokenLifetime: f.tokenLifetime,
-		AccountID:     f.accountID,
-		Region:        f.region,
-		Mutants:       f.mutants,
-	})
+	opts := reference.Options{Profile: p, TokenLifetime: f.tokenLifetime, Mutants: f.mutants}
+	flags := cmd.Flags()
+	switch {
+	case len(f.accounts) > 0 && flags.Changed("account-id"):
+		return errors.New("give --account-id or --account, not both: the first --account is the default account")
+	case len(f.accounts) > 0:
+		for _, a := range f.accounts {
+			account, err := parseAccount(a)
+			if err != nil {
+				return err
+			}
+			opts.Accounts = append(opts.Accounts, account)
+		}
+	default:
+		opts.AccountID = f.accountID
+	}
+	switch {
+	case len(f.regions) > 0 && flags.Changed("region"):
+		return errors.New("give --region or --regions, not both: the first of --regions is the default Region")
+	case len(f.regions) > 0:
+		opts.Regions = f.regions
+	default:
+		opts.Region = f.region
+	}
+	srv, err := reference.New(opts)
 	if err != nil {
 		return err
 	}
@@ -120,8 +153,37 @@ func serve(cmd *cobra.Command, f serveFlags) error {
 	return nil
 }
 
+// parseAccount reads an --account value: ACCESS_KEY_ID[:SECRET]=ACCOUNT_ID.
+// The account ID is after the last "=" and the access key ID before the
+// first ":", so a secret may hold either.
+func parseAccount(value string) (reference.Account, error) {
+	usage := fmt.Errorf("--account %q: want ACCESS_KEY_ID[:SECRET]=ACCOUNT_ID, such as AKIAEXAMPLE:secret=123456789012", redactSecret(value))
+	eq := strings.LastIndex(value, "=")
+	if eq < 0 {
+		return reference.Account{}, usage
+	}
+	accessKeyID, secret, hasSecret := strings.Cut(value[:eq], ":")
+	if accessKeyID == "" || (hasSecret && secret == "") || value[eq+1:] == "" {
+		return reference.Account{}, usage
+	}
+	return reference.Account{AccessKeyID: accessKeyID, SecretAccessKey: secret, AccountID: value[eq+1:]}, nil
+}
+
+// redactSecret hides the secret of an --account value in messages.
+func redactSecret(value string) string {
+	colon, eq := strings.Index(value, ":"), strings.LastIndex(value, "=")
+	if colon < 0 {
+		return value
+	}
+	if eq < colon {
+		eq = len(value)
+	}
+	return value[:colon+1] + "****" + value[eq:]
+}
+
 // checkLoopback refuses to listen beyond this machine unless asked to: the
-// reference accepts any credentials.
+// reference accepts any credentials unless accounts are configured, and is
+// a test service either way.
 func checkLoopback(addr string, allowRemote bool) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -133,5 +195,5 @@ func checkLoopback(addr string, allowRemote bool) error {
 	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
 		return nil
 	}
-	return fmt.Errorf("--addr %q is not a loopback address; the reference KMS has no authentication, so pass --allow-remote to listen on it anyway", addr)
+	return fmt.Errorf("--addr %q is not a loopback address; the reference KMS is a test service (without --account it accepts any credentials), so pass --allow-remote to listen on it anyway", addr)
 }

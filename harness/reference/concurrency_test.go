@@ -64,3 +64,50 @@ func TestConcurrentRequests(t *testing.T) {
 		t.Fatalf("%d keys, want 9", len(out.Keys))
 	}
 }
+
+// TestConcurrentMultiRegion: requests on the keys of one multi-Region set,
+// in all its Regions at once (run with -race): imports into the replicas,
+// new material and its deletion on the primary, crypto everywhere. The set
+// must stay consistent: every key lists the same replicas, and once the
+// replicas hold the material every key is usable.
+func TestConcurrentMultiRegion(t *testing.T) {
+	k := newMultiRegionKMS(t, profile.P2025)
+	id, m := k.multiRegionPrimary(sym)
+	w, e := k.mustReplicate(id, west), k.mustReplicate(id, eu)
+	var wg sync.WaitGroup
+	for i, key := range []*kmsTest{k, w, e, k, w, e} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 4 {
+				var err error
+				switch {
+				case key == k && i == 0:
+					var out *kms.ImportKeyMaterialOutput
+					if out, err = k.importMaterial(id, newMaterial(t, sym), newType); err == nil {
+						_, err = k.c.DeleteImportedKeyMaterial(k.ctx, &kms.DeleteImportedKeyMaterialInput{KeyId: &id, KeyMaterialId: out.KeyMaterialId})
+					}
+				case key != k:
+					_, err = key.importMaterial(id, m)
+				default:
+					_, err = k.c.DescribeKey(k.ctx, &kms.DescribeKeyInput{KeyId: &id})
+				}
+				if err != nil && outcome(err) != "KMSInvalidStateException" { // a second pending material
+					t.Error(err)
+					return
+				}
+				if ct, err := key.encrypt(id, []byte("x")); err == nil {
+					key.decrypt(id, ct)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, key := range []*kmsTest{k, w, e} {
+		md := key.describe(id)
+		if md.KeyState != types.KeyStateEnabled || len(md.MultiRegionConfiguration.ReplicaKeys) != 2 {
+			t.Fatalf("%s: %s with replicas %v", *md.Arn, md.KeyState, regionsOf(md.MultiRegionConfiguration.ReplicaKeys))
+		}
+		key.mustDecrypt(id, k.mustEncrypt(id, []byte("y")), "y")
+	}
+}

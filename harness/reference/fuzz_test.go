@@ -24,10 +24,16 @@ func FuzzServeHTTP(f *testing.F) {
 		{"TagResource", `{"KeyId":"k","Tags":[{"TagKey":null}]}`},
 		{"Sign", `{"KeyId":"k","Message":"","SigningAlgorithm":"ED25519_SHA_512","MessageType":"EXTERNAL_MU"}`},
 		{"ListKeyRotations", `{"KeyId":"k","IncludeKeyMaterial":"ALL_KEY_MATERIAL"}`},
+		{"GenerateDataKeyWithoutPlaintext", `{"KeyId":"alias/x","NumberOfBytes":1025}`},
+		{"ReEncrypt", `{"CiphertextBlob":"AQRrZXk=","DestinationKeyId":"alias/x","SourceEncryptionContext":{"a":"b"}}`},
+		{"DeriveSharedSecret", `{"KeyId":"k","KeyAgreementAlgorithm":"ECDH","PublicKey":"MA==","Recipient":{"AttestationDocument":""}}`},
+		{"CreateAlias", `{"AliasName":"alias/x","TargetKeyId":"arn:aws:kms:us-east-1:111122223333:key/k"}`},
+		{"ListAliases", `{"KeyId":"k","Limit":100,"Marker":"alias/x"}`},
+		{"ReplicateKey", `{"KeyId":"mrk-1","ReplicaRegion":"us-west-2","Tags":[{"TagKey":"a","TagValue":"b"}]}`},
 	} {
 		f.Add(seed.op, []byte(seed.body))
 	}
-	srv, err := reference.New(reference.Options{Profile: profile.P2025, WrappingKeys: &testKeyCycle{}})
+	srv, err := reference.New(reference.Options{Profile: profile.P2025, Regions: []string{"us-east-1", "us-west-2"}, WrappingKeys: &testKeyCycle{}})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -111,23 +111,53 @@ func newKMSWithPool(t *testing.T, p profile.Profile, mutants ...string) *kmsTest
 
 func newKMSFrom(t *testing.T, p profile.Profile, keys reference.WrappingKeySource, mutants ...string) *kmsTest {
 	t.Helper()
-	clk := clock.NewManual(start)
-	srv, err := reference.New(reference.Options{Profile: p, Clock: clk, Mutants: mutants, WrappingKeys: keys})
+	return newKMSWith(t, reference.Options{Profile: p, Clock: clock.NewManual(start), Mutants: mutants, WrappingKeys: keys})
+}
+
+// newKMSWith starts a server with opts (its Clock, when set, must be a
+// *clock.Manual) and reaches it as the default client of the first
+// account (or, without Accounts, any credentials) in the first Region.
+func newKMSWith(t *testing.T, opts reference.Options) *kmsTest {
+	t.Helper()
+	if opts.Clock == nil {
+		opts.Clock = clock.NewManual(start)
+	}
+	if opts.WrappingKeys == nil {
+		opts.WrappingKeys = &testKeyCycle{}
+	}
+	srv, err := reference.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() { hs.Close(); srv.Close() })
-	return &kmsTest{t: t, ctx: context.Background(), c: newClient(hs.URL), srv: srv, clk: clk, url: hs.URL, profile: p}
+	k := &kmsTest{t: t, ctx: context.Background(), srv: srv, clk: opts.Clock.(*clock.Manual), url: hs.URL, profile: srv.Profile()}
+	keyID, secret := "AKIDEXAMPLE", "secret"
+	if len(opts.Accounts) > 0 {
+		keyID, secret = opts.Accounts[0].AccessKeyID, opts.Accounts[0].SecretAccessKey
+	}
+	k.c = clientFor(hs.URL, keyID, secret, srv.Regions()[0])
+	return k
 }
 
-func newClient(url string) *kms.Client {
+func newClient(url string) *kms.Client { return clientFor(url, "AKIDEXAMPLE", "secret", "us-east-1") }
+
+// clientFor is a client that signs with the access key for the Region.
+func clientFor(url, accessKeyID, secret, region string) *kms.Client {
 	return kms.New(kms.Options{
-		Region:       "us-east-1",
+		Region:       region,
 		BaseEndpoint: aws.String(url),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
+		Credentials:  credentials.NewStaticCredentialsProvider(accessKeyID, secret, ""),
 		Retryer:      aws.NopRetryer{}, // a 5xx must show, not be retried away
 	})
+}
+
+// as returns the same test with another client: that of another access
+// key or Region of the same server.
+func (k *kmsTest) as(accessKeyID, secret, region string) *kmsTest {
+	other := *k
+	other.c = clientFor(k.url, accessKeyID, secret, region)
+	return &other
 }
 
 // usageFor is the natural KeyUsage of a key spec.

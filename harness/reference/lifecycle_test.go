@@ -25,6 +25,10 @@ func (k *kmsTest) cryptoOps(keyID string, spec types.KeySpec) map[string]func() 
 			_, err := k.c.GenerateDataKey(k.ctx, &kms.GenerateDataKeyInput{KeyId: &keyID, KeySpec: types.DataKeySpecAes256})
 			return err
 		}
+		ops["GenerateDataKeyWithoutPlaintext"] = func() error {
+			_, err := k.c.GenerateDataKeyWithoutPlaintext(k.ctx, &kms.GenerateDataKeyWithoutPlaintextInput{KeyId: &keyID, KeySpec: types.DataKeySpecAes256})
+			return err
+		}
 	case types.KeyUsageTypeGenerateVerifyMac:
 		alg := material.MacAlgorithm(spec)
 		ops["GenerateMac"] = func() error {

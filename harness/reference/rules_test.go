@@ -27,11 +27,18 @@ var (
 // runRules runs each rule test on a fresh server per profile, in parallel.
 func runRules(t *testing.T, tests []ruleTest) {
 	t.Helper()
+	runRulesOn(t, func(t *testing.T, p profile.Profile) *kmsTest { return newKMS(t, p) }, tests)
+}
+
+// runRulesOn runs each rule test on a fresh server per profile that
+// newServer starts, in parallel.
+func runRulesOn(t *testing.T, newServer func(*testing.T, profile.Profile) *kmsTest, tests []ruleTest) {
+	t.Helper()
 	for _, rt := range tests {
 		for _, p := range rt.profiles {
 			t.Run(rt.rule+"/"+string(p)+"/"+rt.name, func(t *testing.T) {
 				t.Parallel()
-				rt.run(newKMS(t, p))
+				rt.run(newServer(t, p))
 			})
 		}
 	}

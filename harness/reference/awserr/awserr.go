@@ -15,12 +15,15 @@ type Code string
 
 // The codes the reference KMS answers with.
 const (
+	AccessDenied           Code = "AccessDeniedException"
+	AlreadyExists          Code = "AlreadyExistsException"
 	CustomKeyStoreNotFound Code = "CustomKeyStoreNotFoundException"
 	Disabled               Code = "DisabledException"
 	DryRunOperation        Code = "DryRunOperationException"
 	ExpiredImportToken     Code = "ExpiredImportTokenException"
 	IncorrectKey           Code = "IncorrectKeyException"
 	IncorrectKeyMaterial   Code = "IncorrectKeyMaterialException"
+	InvalidAliasName       Code = "InvalidAliasNameException"
 	InvalidArn             Code = "InvalidArnException"
 	InvalidCiphertext      Code = "InvalidCiphertextException"
 	InvalidImportToken     Code = "InvalidImportTokenException"
@@ -39,6 +42,12 @@ const (
 	UnknownOperation       Code = "UnknownOperationException"
 	RequestEntityTooLarge  Code = "RequestEntityTooLargeException"
 	MethodNotAllowed       Code = "MethodNotAllowedException"
+
+	// Authentication (SigV4), answered before any operation runs.
+	MissingAuthenticationToken Code = "MissingAuthenticationTokenException"
+	IncompleteSignature        Code = "IncompleteSignatureException"
+	InvalidSignature           Code = "InvalidSignatureException"
+	UnrecognizedClient         Code = "UnrecognizedClientException"
 )
 
 // Error is an AWS error: a code and a human-readable message.

@@ -9,6 +9,7 @@ import (
 func TestHTTPStatus(t *testing.T) {
 	for code, want := range map[Code]int{
 		NotFound: 400, KMSInvalidState: 400, Disabled: 400, InvalidImportToken: 400, Validation: 400,
+		AccessDenied: 400, InvalidSignature: 400, UnrecognizedClient: 400, MissingAuthenticationToken: 400, IncompleteSignature: 400,
 		KMSInternal: 500, RequestEntityTooLarge: 413, MethodNotAllowed: 405,
 	} {
 		if got := New(code, "m").HTTPStatus(); got != want {

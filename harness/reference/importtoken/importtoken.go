@@ -1,8 +1,10 @@
 // Package importtoken issues and opens the import tokens of the reference
 // KMS. A token carries everything ImportKeyMaterial needs to know about the
 // GetParametersForImport response it came from: the KMS key it was issued
-// for, the wrapping algorithm and key spec, when it expires and the private
-// half of the wrapping key pair returned with it. It is sealed with
+// for (by key ARN, so that a multi-Region primary and its replicas, which
+// share a key ID, each need their own token: IMP-133), the wrapping algorithm
+// and key spec, when it expires and the private half of the wrapping key pair
+// returned with it. It is sealed with
 // AES-256-GCM under a secret of the issuing server, so the server keeps no
 // per-response state, a token from another server or an altered token does not
 // open, and a token opens only together with its own wrapping key (research
@@ -23,7 +25,7 @@ import (
 
 // Parameters is what a token stands for.
 type Parameters struct {
-	KeyID             string // the KMS key's ID (not its ARN)
+	KeyARN            string // the KMS key's ARN, not its ID (IMP-133)
 	Sequence          int64  // which parameter set of the key this is, counting from 1
 	WrappingAlgorithm types.AlgorithmSpec
 	WrappingKeySpec   types.WrappingKeySpec
@@ -33,7 +35,7 @@ type Parameters struct {
 
 // body is the sealed content of a token.
 type body struct {
-	KeyID       string `asn1:"utf8"`
+	KeyARN      string `asn1:"utf8"`
 	Sequence    int64
 	Algorithm   string `asn1:"utf8"`
 	KeySpec     string `asn1:"utf8"`
@@ -71,7 +73,7 @@ func NewSealer() (*Sealer, error) {
 // Issue returns the token for p.
 func (s *Sealer) Issue(p Parameters) ([]byte, error) {
 	plain, err := asn1.Marshal(body{
-		KeyID:       p.KeyID,
+		KeyARN:      p.KeyARN,
 		Sequence:    p.Sequence,
 		Algorithm:   string(p.WrappingAlgorithm),
 		KeySpec:     string(p.WrappingKeySpec),
@@ -110,7 +112,7 @@ func (s *Sealer) Open(token []byte) (Parameters, bool) {
 		return Parameters{}, false
 	}
 	return Parameters{
-		KeyID:             b.KeyID,
+		KeyARN:            b.KeyARN,
 		Sequence:          b.Sequence,
 		WrappingAlgorithm: types.AlgorithmSpec(b.Algorithm),
 		WrappingKeySpec:   types.WrappingKeySpec(b.KeySpec),

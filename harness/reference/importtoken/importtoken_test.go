@@ -16,7 +16,7 @@ func testParameters(t *testing.T) Parameters {
 		t.Fatal(err)
 	}
 	return Parameters{
-		KeyID:             "1234abcd-12ab-34cd-56ef-1234567890ab",
+		KeyARN:            "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
 		Sequence:          3,
 		WrappingAlgorithm: types.AlgorithmSpecRsaesOaepSha256,
 		WrappingKeySpec:   types.WrappingKeySpecRsa2048,
@@ -48,7 +48,7 @@ func TestRoundTrip(t *testing.T) {
 	if !ok {
 		t.Fatal("Open refused its own token")
 	}
-	if got.KeyID != p.KeyID || got.Sequence != p.Sequence || got.WrappingAlgorithm != p.WrappingAlgorithm ||
+	if got.KeyARN != p.KeyARN || got.Sequence != p.Sequence || got.WrappingAlgorithm != p.WrappingAlgorithm ||
 		got.WrappingKeySpec != p.WrappingKeySpec || !got.ValidTo.Equal(p.ValidTo) || !got.WrappingKey.Equal(p.WrappingKey) {
 		t.Fatalf("Open = %+v, want %+v", got, p)
 	}
@@ -98,7 +98,7 @@ func FuzzOpen(f *testing.F) {
 		f.Fatal(err)
 	}
 	keys, _ := material.TestRSAKeys(2048)
-	token, _ := s.Issue(Parameters{KeyID: "k", WrappingKey: keys[0]})
+	token, _ := s.Issue(Parameters{KeyARN: "k", WrappingKey: keys[0]})
 	f.Add(token)
 	f.Add([]byte{1})
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -6,9 +6,11 @@
 //
 // No KMS rule lives here. The only failures this layer produces itself are
 // those of the protocol: an unknown operation, a body that is not JSON or has
-// members of the wrong JSON type, a body over the size limit. Every answer is
-// a well-formed AWS JSON response, and a panic in the service is answered as
-// KMSInternalException rather than a dropped connection.
+// members of the wrong JSON type, a body over the size limit. Who sent a
+// request is the Service's to say (Authenticate), before anything else of the
+// request is looked at. Every answer is a well-formed AWS JSON response, and
+// a panic in the service is answered as KMSInternalException rather than a
+// dropped connection.
 package jsonapi
 
 import (
@@ -32,9 +34,12 @@ const ContentType = "application/x-amz-json-1.1"
 // targetPrefix is the X-Amz-Target prefix of KMS: the service's Smithy name.
 const targetPrefix = "TrentService."
 
-// Service is what serves the operations. Supports says whether an operation
-// exists at all for this service (operations come and go with the profile).
+// Service is what serves the operations. Authenticate says who sent a
+// request (its body is given, for the signature), or why the request is
+// refused. Supports says whether an operation exists at all for this service
+// (operations come and go with the profile).
 type Service interface {
+	Authenticate(r *http.Request, body []byte) (kmsapi.Caller, error)
 	Supports(operation string) bool
 
 	CreateKey(context.Context, kmsapi.Caller, *kmsapi.CreateKeyInput) (*kmsapi.CreateKeyOutput, error)
@@ -50,6 +55,7 @@ type Service interface {
 	Encrypt(context.Context, kmsapi.Caller, *kmsapi.EncryptInput) (*kmsapi.EncryptOutput, error)
 	Decrypt(context.Context, kmsapi.Caller, *kmsapi.DecryptInput) (*kmsapi.DecryptOutput, error)
 	GenerateDataKey(context.Context, kmsapi.Caller, *kmsapi.GenerateDataKeyInput) (*kmsapi.GenerateDataKeyOutput, error)
+	GenerateDataKeyWithoutPlaintext(context.Context, kmsapi.Caller, *kmsapi.GenerateDataKeyInput) (*kmsapi.GenerateDataKeyWithoutPlaintextOutput, error)
 	GetPublicKey(context.Context, kmsapi.Caller, *kmsapi.GetPublicKeyInput) (*kmsapi.GetPublicKeyOutput, error)
 	Sign(context.Context, kmsapi.Caller, *kmsapi.SignInput) (*kmsapi.SignOutput, error)
 	Verify(context.Context, kmsapi.Caller, *kmsapi.VerifyInput) (*kmsapi.VerifyOutput, error)
@@ -62,6 +68,12 @@ type Service interface {
 	GetKeyRotationStatus(context.Context, kmsapi.Caller, *kmsapi.KeyIDInput) (*kmsapi.GetKeyRotationStatusOutput, error)
 	TagResource(context.Context, kmsapi.Caller, *kmsapi.TagResourceInput) (*kmsapi.EmptyOutput, error)
 	ListResourceTags(context.Context, kmsapi.Caller, *kmsapi.ListResourceTagsInput) (*kmsapi.ListResourceTagsOutput, error)
+	ReEncrypt(context.Context, kmsapi.Caller, *kmsapi.ReEncryptInput) (*kmsapi.ReEncryptOutput, error)
+	DeriveSharedSecret(context.Context, kmsapi.Caller, *kmsapi.DeriveSharedSecretInput) (*kmsapi.DeriveSharedSecretOutput, error)
+	CreateAlias(context.Context, kmsapi.Caller, *kmsapi.CreateAliasInput) (*kmsapi.EmptyOutput, error)
+	DeleteAlias(context.Context, kmsapi.Caller, *kmsapi.DeleteAliasInput) (*kmsapi.EmptyOutput, error)
+	ListAliases(context.Context, kmsapi.Caller, *kmsapi.ListAliasesInput) (*kmsapi.ListAliasesOutput, error)
+	ReplicateKey(context.Context, kmsapi.Caller, *kmsapi.ReplicateKeyInput) (*kmsapi.ReplicateKeyOutput, error)
 }
 
 // operation decodes a body and calls the service.
@@ -83,31 +95,38 @@ func bind[In, Out any](call func(Service, context.Context, kmsapi.Caller, *In) (
 
 // operations maps the operation names of X-Amz-Target to their handlers.
 var operations = map[string]operation{
-	"CreateKey":                 bind(Service.CreateKey),
-	"DescribeKey":               bind(Service.DescribeKey),
-	"ListKeys":                  bind(Service.ListKeys),
-	"GetParametersForImport":    bind(Service.GetParametersForImport),
-	"ImportKeyMaterial":         bind(Service.ImportKeyMaterial),
-	"DeleteImportedKeyMaterial": bind(Service.DeleteImportedKeyMaterial),
-	"EnableKey":                 bind(Service.EnableKey),
-	"DisableKey":                bind(Service.DisableKey),
-	"ScheduleKeyDeletion":       bind(Service.ScheduleKeyDeletion),
-	"CancelKeyDeletion":         bind(Service.CancelKeyDeletion),
-	"Encrypt":                   bind(Service.Encrypt),
-	"Decrypt":                   bind(Service.Decrypt),
-	"GenerateDataKey":           bind(Service.GenerateDataKey),
-	"GetPublicKey":              bind(Service.GetPublicKey),
-	"Sign":                      bind(Service.Sign),
-	"Verify":                    bind(Service.Verify),
-	"GenerateMac":               bind(Service.GenerateMac),
-	"VerifyMac":                 bind(Service.VerifyMac),
-	"RotateKeyOnDemand":         bind(Service.RotateKeyOnDemand),
-	"ListKeyRotations":          bind(Service.ListKeyRotations),
-	"EnableKeyRotation":         bind(Service.EnableKeyRotation),
-	"DisableKeyRotation":        bind(Service.DisableKeyRotation),
-	"GetKeyRotationStatus":      bind(Service.GetKeyRotationStatus),
-	"TagResource":               bind(Service.TagResource),
-	"ListResourceTags":          bind(Service.ListResourceTags),
+	"CreateKey":                       bind(Service.CreateKey),
+	"DescribeKey":                     bind(Service.DescribeKey),
+	"ListKeys":                        bind(Service.ListKeys),
+	"GetParametersForImport":          bind(Service.GetParametersForImport),
+	"ImportKeyMaterial":               bind(Service.ImportKeyMaterial),
+	"DeleteImportedKeyMaterial":       bind(Service.DeleteImportedKeyMaterial),
+	"EnableKey":                       bind(Service.EnableKey),
+	"DisableKey":                      bind(Service.DisableKey),
+	"ScheduleKeyDeletion":             bind(Service.ScheduleKeyDeletion),
+	"CancelKeyDeletion":               bind(Service.CancelKeyDeletion),
+	"Encrypt":                         bind(Service.Encrypt),
+	"Decrypt":                         bind(Service.Decrypt),
+	"GenerateDataKey":                 bind(Service.GenerateDataKey),
+	"GenerateDataKeyWithoutPlaintext": bind(Service.GenerateDataKeyWithoutPlaintext),
+	"GetPublicKey":                    bind(Service.GetPublicKey),
+	"Sign":                            bind(Service.Sign),
+	"Verify":                          bind(Service.Verify),
+	"GenerateMac":                     bind(Service.GenerateMac),
+	"VerifyMac":                       bind(Service.VerifyMac),
+	"RotateKeyOnDemand":               bind(Service.RotateKeyOnDemand),
+	"ListKeyRotations":                bind(Service.ListKeyRotations),
+	"EnableKeyRotation":               bind(Service.EnableKeyRotation),
+	"DisableKeyRotation":              bind(Service.DisableKeyRotation),
+	"GetKeyRotationStatus":            bind(Service.GetKeyRotationStatus),
+	"TagResource":                     bind(Service.TagResource),
+	"ListResourceTags":                bind(Service.ListResourceTags),
+	"ReEncrypt":                       bind(Service.ReEncrypt),
+	"DeriveSharedSecret":              bind(Service.DeriveSharedSecret),
+	"CreateAlias":                     bind(Service.CreateAlias),
+	"DeleteAlias":                     bind(Service.DeleteAlias),
+	"ListAliases":                     bind(Service.ListAliases),
+	"ReplicateKey":                    bind(Service.ReplicateKey),
 }
 
 // Operations lists the operation names this layer can route.
@@ -153,9 +172,23 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write(body)
 }
 
+// serve reads and authenticates a request, then runs its operation. The
+// body is read first, since the signature covers it.
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (any, error) {
 	if r.Method != http.MethodPost {
 		return nil, awserr.New(awserr.MethodNotAllowed, "Only POST requests are accepted, not %s.", r.Method)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, awserr.New(awserr.RequestEntityTooLarge, "The request body is larger than %d bytes.", h.maxBytes)
+		}
+		return nil, awserr.New(awserr.Serialization, "Reading the request body failed: %v", err)
+	}
+	caller, err := h.svc.Authenticate(r, body)
+	if err != nil {
+		return nil, err
 	}
 	target := r.Header.Get("X-Amz-Target")
 	name, ok := strings.CutPrefix(target, targetPrefix)
@@ -166,27 +199,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (any, error) {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != ContentType {
 		return nil, awserr.New(awserr.Serialization, "Content-Type must be %s.", ContentType)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBytes))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return nil, awserr.New(awserr.RequestEntityTooLarge, "The request body is larger than %d bytes.", h.maxBytes)
-		}
-		return nil, awserr.New(awserr.Serialization, "Reading the request body failed: %v", err)
-	}
-	return op(h.svc, r.Context(), caller(r), body)
-}
-
-// caller reads the access key ID from a SigV4 Authorization header:
-// "AWS4-HMAC-SHA256 Credential=<key id>/<date>/<region>/kms/aws4_request, ...".
-// The signature itself is not checked.
-func caller(r *http.Request) kmsapi.Caller {
-	_, cred, ok := strings.Cut(r.Header.Get("Authorization"), "Credential=")
-	if !ok {
-		return kmsapi.Caller{}
-	}
-	id, _, _ := strings.Cut(cred, "/")
-	return kmsapi.Caller{AccessKeyID: id}
+	return op(h.svc, r.Context(), caller, body)
 }
 
 func writeHeaders(w http.ResponseWriter) {

@@ -74,9 +74,18 @@ func TestDecodeErrors(t *testing.T) {
 	}
 }
 
-// stubService answers ListKeys, panics in DescribeKey, and knows no
+// stubService authenticates the caller named in the X-Caller header and
+// refuses any other, answers ListKeys, panics in DescribeKey, and knows no
 // RotateKeyOnDemand; every other method is the nil interface's (unused).
 type stubService struct{ Service }
+
+func (stubService) Authenticate(r *http.Request, body []byte) (kmsapi.Caller, error) {
+	id := r.Header.Get("X-Caller")
+	if id == "" {
+		return kmsapi.Caller{}, awserr.New(awserr.UnrecognizedClient, "The security token included in the request is invalid.")
+	}
+	return kmsapi.Caller{AccessKeyID: id}, nil
+}
 
 func (stubService) Supports(op string) bool { return op != "RotateKeyOnDemand" }
 
@@ -97,6 +106,7 @@ func call(t *testing.T, h http.Handler, op, body string, header http.Header) (in
 	req := httptest.NewRequest("POST", "/", strings.NewReader(body))
 	req.Header.Set("Content-Type", ContentType)
 	req.Header.Set("X-Amz-Target", "TrentService."+op)
+	req.Header.Set("X-Caller", "AKIDEXAMPLE")
 	for k, v := range header {
 		req.Header[k] = v
 	}
@@ -120,9 +130,14 @@ func TestHandler(t *testing.T) {
 	if code, out := call(t, h, "DescribeKey", `{}`, nil); code != 500 || out["__type"] != "KMSInternalException" {
 		t.Fatalf("a panic: %d %v", code, out)
 	}
-	auth := http.Header{"Authorization": {"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20250701/us-east-1/kms/aws4_request, SignedHeaders=host, Signature=x"}}
-	if code, out := call(t, h, "EnableKey", `{}`, auth); code != 400 || out["__type"] != "NotFoundException" || out["message"] != "caller AKIDEXAMPLE" {
+	if code, out := call(t, h, "EnableKey", `{}`, nil); code != 400 || out["__type"] != "NotFoundException" || out["message"] != "caller AKIDEXAMPLE" {
 		t.Fatalf("an AWS error: %d %v", code, out)
+	}
+	// Authentication comes before anything else of the request.
+	for _, op := range []string{"ListKeys", "NoSuchOperation"} {
+		if code, out := call(t, h, op, `{`, http.Header{"X-Caller": {""}}); code != 400 || out["__type"] != "UnrecognizedClientException" {
+			t.Fatalf("%s without a known caller: %d %v", op, code, out)
+		}
 	}
 	if code, out := call(t, h, "ListKeys", `{"Marker":"`+strings.Repeat("m", 2000)+`"}`, nil); code != 413 || out["__type"] != "RequestEntityTooLargeException" {
 		t.Fatalf("a body over the limit: %d %v", code, out)
@@ -132,7 +147,7 @@ func TestHandler(t *testing.T) {
 // Every operation the handler routes has a Service method and is one of the
 // operations the reference KMS is built to serve.
 func TestOperations(t *testing.T) {
-	if got := len(Operations()); got != 25 {
-		t.Fatalf("%d operations, want 25", got)
+	if got := len(Operations()); got != 32 {
+		t.Fatalf("%d operations, want 32", got)
 	}
 }

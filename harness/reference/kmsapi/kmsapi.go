@@ -284,6 +284,14 @@ type GenerateDataKeyOutput struct {
 	KeyMaterialId  *string `json:"KeyMaterialId,omitempty"`
 }
 
+// GenerateDataKeyWithoutPlaintextOutput is the response of
+// GenerateDataKeyWithoutPlaintext (whose request is a GenerateDataKeyInput).
+type GenerateDataKeyWithoutPlaintextOutput struct {
+	CiphertextBlob []byte  `json:"CiphertextBlob,omitempty"`
+	KeyId          *string `json:"KeyId,omitempty"`
+	KeyMaterialId  *string `json:"KeyMaterialId,omitempty"`
+}
+
 // GetPublicKeyInput is the request of GetPublicKey.
 type GetPublicKeyInput struct {
 	KeyId       *string  `json:"KeyId"`
@@ -431,9 +439,112 @@ type ListResourceTagsOutput struct {
 	Truncated  bool    `json:"Truncated"`
 }
 
-// Caller identifies who sent a request. The reference KMS keeps keys per
-// account and will map access key IDs to accounts; today every caller uses
-// the server's one account.
+// ReEncryptInput is the request of ReEncrypt.
+type ReEncryptInput struct {
+	CiphertextBlob                 []byte                         `json:"CiphertextBlob"`
+	SourceEncryptionContext        map[string]string              `json:"SourceEncryptionContext"`
+	SourceKeyId                    *string                        `json:"SourceKeyId"`
+	DestinationKeyId               *string                        `json:"DestinationKeyId"`
+	DestinationEncryptionContext   map[string]string              `json:"DestinationEncryptionContext"`
+	SourceEncryptionAlgorithm      *types.EncryptionAlgorithmSpec `json:"SourceEncryptionAlgorithm"`
+	DestinationEncryptionAlgorithm *types.EncryptionAlgorithmSpec `json:"DestinationEncryptionAlgorithm"`
+	GrantTokens                    []string                       `json:"GrantTokens"`
+	DryRun                         *bool                          `json:"DryRun"`
+}
+
+// ReEncryptOutput is the response of ReEncrypt.
+type ReEncryptOutput struct {
+	CiphertextBlob                 []byte                        `json:"CiphertextBlob,omitempty"`
+	SourceKeyId                    *string                       `json:"SourceKeyId,omitempty"`
+	KeyId                          *string                       `json:"KeyId,omitempty"`
+	SourceEncryptionAlgorithm      types.EncryptionAlgorithmSpec `json:"SourceEncryptionAlgorithm,omitempty"`
+	DestinationEncryptionAlgorithm types.EncryptionAlgorithmSpec `json:"DestinationEncryptionAlgorithm,omitempty"`
+	SourceKeyMaterialId            *string                       `json:"SourceKeyMaterialId,omitempty"`
+	DestinationKeyMaterialId       *string                       `json:"DestinationKeyMaterialId,omitempty"`
+}
+
+// RecipientInfo names a Nitro enclave that is to receive a secret encrypted
+// to it.
+type RecipientInfo struct {
+	KeyEncryptionAlgorithm *types.KeyEncryptionMechanism `json:"KeyEncryptionAlgorithm"`
+	AttestationDocument    []byte                        `json:"AttestationDocument"`
+}
+
+// DeriveSharedSecretInput is the request of DeriveSharedSecret.
+type DeriveSharedSecretInput struct {
+	KeyId                 *string                          `json:"KeyId"`
+	KeyAgreementAlgorithm *types.KeyAgreementAlgorithmSpec `json:"KeyAgreementAlgorithm"`
+	PublicKey             []byte                           `json:"PublicKey"`
+	GrantTokens           []string                         `json:"GrantTokens"`
+	DryRun                *bool                            `json:"DryRun"`
+	Recipient             *RecipientInfo                   `json:"Recipient"`
+}
+
+// DeriveSharedSecretOutput is the response of DeriveSharedSecret.
+type DeriveSharedSecretOutput struct {
+	KeyId                 *string                         `json:"KeyId,omitempty"`
+	SharedSecret          []byte                          `json:"SharedSecret,omitempty"`
+	KeyAgreementAlgorithm types.KeyAgreementAlgorithmSpec `json:"KeyAgreementAlgorithm,omitempty"`
+	KeyOrigin             types.OriginType                `json:"KeyOrigin,omitempty"`
+}
+
+// CreateAliasInput is the request of CreateAlias.
+type CreateAliasInput struct {
+	AliasName   *string `json:"AliasName"`
+	TargetKeyId *string `json:"TargetKeyId"`
+}
+
+// DeleteAliasInput is the request of DeleteAlias.
+type DeleteAliasInput struct {
+	AliasName *string `json:"AliasName"`
+}
+
+// ListAliasesInput is the request of ListAliases.
+type ListAliasesInput struct {
+	KeyId  *string `json:"KeyId"`
+	Limit  *int32  `json:"Limit"`
+	Marker *string `json:"Marker"`
+}
+
+// ListAliasesOutput is the response of ListAliases.
+type ListAliasesOutput struct {
+	Aliases    []AliasListEntry `json:"Aliases"`
+	NextMarker *string          `json:"NextMarker,omitempty"`
+	Truncated  bool             `json:"Truncated"`
+}
+
+// AliasListEntry is one alias in a ListAliases response.
+type AliasListEntry struct {
+	AliasName       *string    `json:"AliasName,omitempty"`
+	AliasArn        *string    `json:"AliasArn,omitempty"`
+	TargetKeyId     *string    `json:"TargetKeyId,omitempty"`
+	CreationDate    *Timestamp `json:"CreationDate,omitempty"`
+	LastUpdatedDate *Timestamp `json:"LastUpdatedDate,omitempty"`
+}
+
+// ReplicateKeyInput is the request of ReplicateKey.
+type ReplicateKeyInput struct {
+	KeyId                          *string `json:"KeyId"`
+	ReplicaRegion                  *string `json:"ReplicaRegion"`
+	Policy                         *string `json:"Policy"`
+	BypassPolicyLockoutSafetyCheck *bool   `json:"BypassPolicyLockoutSafetyCheck"`
+	Description                    *string `json:"Description"`
+	Tags                           []Tag   `json:"Tags"`
+}
+
+// ReplicateKeyOutput is the response of ReplicateKey.
+type ReplicateKeyOutput struct {
+	ReplicaKeyMetadata *KeyMetadata `json:"ReplicaKeyMetadata,omitempty"`
+	ReplicaTags        []Tag        `json:"ReplicaTags,omitempty"`
+}
+
+// Caller is who sent a request, as the server authenticated it: the access
+// key ID of its SigV4 signature (empty if unsigned), the account that key
+// belongs to, and the Region the request addressed. A zero Caller (a Go
+// program calling the operations directly) acts in the server's default
+// account and Region.
 type Caller struct {
-	AccessKeyID string // from the SigV4 Authorization header; empty if unsigned
+	AccessKeyID string
+	AccountID   string
+	Region      string
 }

@@ -57,8 +57,8 @@ func importable(spec types.KeySpec, env Env) bool {
 // keysPerAccountMax is AWS's quota of KMS keys per account and Region.
 const keysPerAccountMax = 100000
 
-// CreateKey decides a CreateKey request in an account that already has
-// existing keys, and returns the new key.
+// CreateKey decides a CreateKey request in an account and Region that
+// already have existing keys, and returns the new key.
 func CreateKey(in *kmsapi.CreateKeyInput, existing int, env Env) (Key, *kmsapi.CreateKeyOutput, error) {
 	rev := env.rev()
 	var v violations
@@ -137,6 +137,9 @@ func CreateKey(in *kmsapi.CreateKeyInput, existing int, env Env) (Key, *kmsapi.C
 	}
 	if in.Description != nil {
 		k.Description = *in.Description
+	}
+	if k.MultiRegion { // IMP-008: a new multi-Region key is a primary key
+		k.PrimaryRegion = k.Region
 	}
 	if k.ID, err = newKeyID(k.MultiRegion); err != nil {
 		return Key{}, nil, err

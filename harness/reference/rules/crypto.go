@@ -31,7 +31,7 @@ func usable(k Key, env Env) error {
 			return nil
 		}
 		return errDisabled(k)
-	case types.KeyStatePendingDeletion:
+	case types.KeyStatePendingDeletion, types.KeyStatePendingReplicaDeletion:
 		return errPendingDeletion(k)
 	}
 	return errPendingImport(k)
@@ -71,6 +71,9 @@ func dryRun(flag *bool) error {
 // Encrypt encrypts under a symmetric key (the ciphertext names the key and
 // its current material) or an RSA ENCRYPT_DECRYPT key (RSAES-OAEP).
 var Encrypt = KeyOperation[kmsapi.EncryptInput, kmsapi.EncryptOutput]{
+	Name:         "Encrypt",
+	ByAlias:      true,
+	CrossAccount: true,
 	Validate: func(in *kmsapi.EncryptInput, env Env) error {
 		var v violations
 		v.requiredString("keyId", in.KeyId, 1, keyIDMax)
@@ -81,37 +84,54 @@ var Encrypt = KeyOperation[kmsapi.EncryptInput, kmsapi.EncryptOutput]{
 	},
 	KeyRef: func(in *kmsapi.EncryptInput) (string, error) { return keyRef(in.KeyId) },
 	decide: func(k Key, in *kmsapi.EncryptInput, env Env) (Key, *kmsapi.EncryptOutput, error) {
-		if err := usable(k, env); err != nil {
-			return k, nil, err
-		}
 		alg := encryptionAlgorithm(in.EncryptionAlgorithm)
-		if k.Usage != types.KeyUsageTypeEncryptDecrypt || !slices.Contains(material.EncryptionAlgorithms(k.Spec), alg) {
-			return k, nil, errKeyUsage(k, "Encrypt with "+string(alg))
-		}
-		m, err := currentKey(k)
+		sealed, err := encryptUnder(k, "Encrypt", alg, in.EncryptionContext, in.Plaintext, in.DryRun, env)
 		if err != nil {
 			return k, nil, err
 		}
-		if err := dryRun(in.DryRun); err != nil {
-			return k, nil, err
-		}
-		var blob []byte
-		if isSymmetric(k.Spec) {
-			blob, err = ciphertext.Seal(secretFor(m, env), ciphertext.Header{KeyID: k.ID, MaterialID: m.ID}, in.EncryptionContext, in.Plaintext)
-		} else {
-			if len(in.EncryptionContext) > 0 {
-				return k, nil, validation("EncryptionContext is not supported with asymmetric KMS keys.")
-			}
-			blob, err = material.EncryptRSA(m.Key.PublicKeyDER, alg, in.Plaintext)
-			if err != nil {
-				return k, nil, validation("The plaintext is too long for %s with %s.", alg, k.Spec)
-			}
-		}
-		if err != nil {
-			return k, nil, awserr.New(awserr.KMSInternal, "encrypting: %v", err)
-		}
-		return k, &kmsapi.EncryptOutput{CiphertextBlob: blob, KeyId: ptr(k.ARN()), EncryptionAlgorithm: alg}, nil
+		return k, &kmsapi.EncryptOutput{CiphertextBlob: sealed.blob, KeyId: ptr(k.ARN()), EncryptionAlgorithm: alg}, nil
 	},
+}
+
+// encrypted is a ciphertext made under a key, and the material that made it
+// (symmetric keys only).
+type encrypted struct {
+	blob       []byte
+	materialID string
+}
+
+// encryptUnder encrypts plaintext under k for operation: the key-state rule
+// (usable), the key usage and algorithm, the current material, the dry run,
+// then the encryption itself.
+func encryptUnder(k Key, operation string, alg types.EncryptionAlgorithmSpec, context map[string]string, plaintext []byte, dryRunFlag *bool, env Env) (encrypted, error) {
+	if err := usable(k, env); err != nil {
+		return encrypted{}, err
+	}
+	if k.Usage != types.KeyUsageTypeEncryptDecrypt || !slices.Contains(material.EncryptionAlgorithms(k.Spec), alg) {
+		return encrypted{}, errKeyUsage(k, operation+" with "+string(alg))
+	}
+	m, err := currentKey(k)
+	if err != nil {
+		return encrypted{}, err
+	}
+	if !isSymmetric(k.Spec) && len(context) > 0 {
+		return encrypted{}, validation("EncryptionContext is not supported with asymmetric KMS keys.")
+	}
+	if err := dryRun(dryRunFlag); err != nil {
+		return encrypted{}, err
+	}
+	if !isSymmetric(k.Spec) {
+		blob, err := material.EncryptRSA(m.Key.PublicKeyDER, alg, plaintext)
+		if err != nil {
+			return encrypted{}, validation("The plaintext is too long for %s with %s.", alg, k.Spec)
+		}
+		return encrypted{blob: blob}, nil
+	}
+	blob, err := ciphertext.Seal(secretFor(m, env), ciphertext.Header{KeyID: k.ID, MaterialID: m.ID}, context, plaintext)
+	if err != nil {
+		return encrypted{}, awserr.New(awserr.KMSInternal, "encrypting: %v", err)
+	}
+	return encrypted{blob: blob, materialID: m.ID}, nil
 }
 
 func encryptionAlgorithm(a *types.EncryptionAlgorithmSpec) types.EncryptionAlgorithmSpec {
@@ -125,6 +145,9 @@ func encryptionAlgorithm(a *types.EncryptionAlgorithmSpec) types.EncryptionAlgor
 // key; with KeyId, a ciphertext of another key is IncorrectKeyException
 // (decisions IMP-139), even if both keys hold the same material.
 var Decrypt = KeyOperation[kmsapi.DecryptInput, kmsapi.DecryptOutput]{
+	Name:         "Decrypt",
+	ByAlias:      true,
+	CrossAccount: true,
 	Validate: func(in *kmsapi.DecryptInput, env Env) error {
 		var v violations
 		v.requiredBlob("ciphertextBlob", in.CiphertextBlob, 1, blobMax)
@@ -133,140 +156,286 @@ var Decrypt = KeyOperation[kmsapi.DecryptInput, kmsapi.DecryptOutput]{
 		v.grantTokens(in.GrantTokens)
 		return v.err()
 	},
-	KeyRef: func(in *kmsapi.DecryptInput) (string, error) {
-		if in.KeyId != nil {
-			return *in.KeyId, nil
-		}
-		h, err := ciphertext.Parse(in.CiphertextBlob)
+	KeyRef: func(in *kmsapi.DecryptInput) (string, error) { return ciphertextKeyRef(in.KeyId, in.CiphertextBlob) },
+	decide: func(k Key, in *kmsapi.DecryptInput, env Env) (Key, *kmsapi.DecryptOutput, error) {
+		alg := encryptionAlgorithm(in.EncryptionAlgorithm)
+		opened, err := decryptUnder(k, "Decrypt", alg, in.EncryptionContext, in.CiphertextBlob, in.DryRun, env)
 		if err != nil {
-			return "", errInvalidCiphertext()
+			return k, nil, err
 		}
-		return h.KeyID, nil
+		out := &kmsapi.DecryptOutput{KeyId: ptr(k.ARN()), Plaintext: opened.plaintext, EncryptionAlgorithm: alg}
+		if env.rev().multiMaterial && opened.materialID != "" {
+			out.KeyMaterialId = ptr(opened.materialID)
+		}
+		return k, out, nil
 	},
-	decide: decideDecrypt,
+}
+
+// ciphertextKeyRef is the key of a Decrypt or ReEncrypt: the one named, or
+// else the one the (symmetric) ciphertext names.
+func ciphertextKeyRef(keyID *string, blob []byte) (string, error) {
+	if keyID != nil {
+		return *keyID, nil
+	}
+	h, err := ciphertext.Parse(blob)
+	if err != nil {
+		return "", errInvalidCiphertext()
+	}
+	return h.KeyID, nil
 }
 
 func errInvalidCiphertext() error {
 	return awserr.New(awserr.InvalidCiphertext, "The ciphertext is invalid.")
 }
 
-func decideDecrypt(k Key, in *kmsapi.DecryptInput, env Env) (Key, *kmsapi.DecryptOutput, error) {
+// decrypted is a ciphertext's plaintext and the material that made it
+// (symmetric keys only).
+type decrypted struct {
+	plaintext  []byte
+	materialID string
+}
+
+// decryptUnder decrypts blob under k for operation: the key-state rule
+// (usable), the key usage and algorithm, the material the ciphertext names,
+// the dry run, then the decryption itself.
+func decryptUnder(k Key, operation string, alg types.EncryptionAlgorithmSpec, context map[string]string, blob []byte, dryRunFlag *bool, env Env) (decrypted, error) {
 	if err := usable(k, env); err != nil {
-		return k, nil, err
+		return decrypted{}, err
 	}
-	alg := encryptionAlgorithm(in.EncryptionAlgorithm)
 	if k.Usage != types.KeyUsageTypeEncryptDecrypt || !slices.Contains(material.EncryptionAlgorithms(k.Spec), alg) {
-		return k, nil, errKeyUsage(k, "Decrypt with "+string(alg))
+		return decrypted{}, errKeyUsage(k, operation+" with "+string(alg))
 	}
-	out := &kmsapi.DecryptOutput{KeyId: ptr(k.ARN()), EncryptionAlgorithm: alg}
 	if !isSymmetric(k.Spec) {
 		m, err := currentKey(k)
 		if err != nil {
-			return k, nil, err
+			return decrypted{}, err
 		}
-		if err := dryRun(in.DryRun); err != nil {
-			return k, nil, err
+		if err := dryRun(dryRunFlag); err != nil {
+			return decrypted{}, err
 		}
-		if out.Plaintext, err = m.Key.DecryptRSA(alg, in.CiphertextBlob); err != nil {
-			return k, nil, errInvalidCiphertext()
+		plain, err := m.Key.DecryptRSA(alg, blob)
+		if err != nil {
+			return decrypted{}, errInvalidCiphertext()
 		}
-		return k, out, nil
+		return decrypted{plaintext: plain}, nil
 	}
 
-	h, err := ciphertext.Parse(in.CiphertextBlob)
+	h, err := ciphertext.Parse(blob)
 	if err != nil {
-		return k, nil, errInvalidCiphertext()
+		return decrypted{}, errInvalidCiphertext()
 	}
 	var m Material
 	switch {
 	case h.KeyID == k.ID:
 		i := k.byID(h.MaterialID)
-		if i < 0 || k.Materials[i].State == types.KeyMaterialStatePendingRotation {
-			return k, nil, errInvalidCiphertext()
+		if i < 0 || k.Materials[i].pendingRotation() {
+			return decrypted{}, errInvalidCiphertext()
 		}
 		if m = k.Materials[i]; m.Key == nil {
-			return k, nil, errPendingImport(k)
+			return decrypted{}, errPendingImport(k)
 		}
 	case env.Mutants.Has(mutant.UnboundCiphertext): // IMP-139
 		if m, err = currentKey(k); err != nil {
-			return k, nil, err
+			return decrypted{}, err
 		}
 	default: // IMP-139: decisions choose IncorrectKeyException.
-		return k, nil, awserr.New(awserr.IncorrectKey, "The ciphertext was not encrypted under %s.", k.ARN())
+		return decrypted{}, awserr.New(awserr.IncorrectKey, "The ciphertext was not encrypted under %s.", k.ARN())
 	}
-	if err := dryRun(in.DryRun); err != nil {
-		return k, nil, err
+	if err := dryRun(dryRunFlag); err != nil {
+		return decrypted{}, err
 	}
-	plain, err := ciphertext.Open(secretFor(m, env), in.CiphertextBlob, in.EncryptionContext)
+	plain, err := ciphertext.Open(secretFor(m, env), blob, context)
 	if err != nil {
-		return k, nil, errInvalidCiphertext()
+		return decrypted{}, errInvalidCiphertext()
 	}
-	out.Plaintext = plain
-	if env.rev().multiMaterial {
-		out.KeyMaterialId = ptr(m.ID)
-	}
-	return k, out, nil
+	return decrypted{plaintext: plain, materialID: m.ID}, nil
+}
+
+// ReEncrypt decrypts a ciphertext under its source key and encrypts the
+// plaintext under the destination key, in two decisions, each on one key:
+// ReEncryptFrom on the source key, then ReEncryptTo on the destination key.
+// Each key must be usable: a source or destination key in PendingImport is
+// KMSInvalidStateException (IMP-123). The plaintext never leaves the
+// reference.
+
+// ReEncryption is what ReEncryptFrom hands to ReEncryptTo: the request and
+// what the source key decrypted.
+type ReEncryption struct {
+	In               *kmsapi.ReEncryptInput
+	Plaintext        []byte
+	SourceKeyARN     string
+	SourceMaterialID string // "" unless the source key is symmetric
+	SourceAlgorithm  types.EncryptionAlgorithmSpec
+}
+
+// ReEncryptFrom is the first step of ReEncrypt: validate the request and
+// decrypt the ciphertext under the source key (SourceKeyId, or the key the
+// ciphertext names). Its dry run is left to ReEncryptTo.
+var ReEncryptFrom = KeyOperation[kmsapi.ReEncryptInput, ReEncryption]{
+	Name:         "ReEncrypt",
+	ByAlias:      true,
+	CrossAccount: true,
+	Validate: func(in *kmsapi.ReEncryptInput, env Env) error {
+		var v violations
+		v.requiredBlob("ciphertextBlob", in.CiphertextBlob, 1, blobMax)
+		v.length("sourceKeyId", in.SourceKeyId, 1, keyIDMax)
+		v.requiredString("destinationKeyId", in.DestinationKeyId, 1, keyIDMax)
+		enum(&v, "sourceEncryptionAlgorithm", in.SourceEncryptionAlgorithm, types.EncryptionAlgorithmSpec("").Values())
+		enum(&v, "destinationEncryptionAlgorithm", in.DestinationEncryptionAlgorithm, types.EncryptionAlgorithmSpec("").Values())
+		v.grantTokens(in.GrantTokens)
+		return v.err()
+	},
+	KeyRef: func(in *kmsapi.ReEncryptInput) (string, error) {
+		return ciphertextKeyRef(in.SourceKeyId, in.CiphertextBlob)
+	},
+	decide: func(k Key, in *kmsapi.ReEncryptInput, env Env) (Key, *ReEncryption, error) {
+		alg := encryptionAlgorithm(in.SourceEncryptionAlgorithm)
+		opened, err := decryptUnder(k, "ReEncrypt", alg, in.SourceEncryptionContext, in.CiphertextBlob, nil, env)
+		if err != nil {
+			return k, nil, err
+		}
+		return k, &ReEncryption{In: in, Plaintext: opened.plaintext, SourceKeyARN: k.ARN(), SourceMaterialID: opened.materialID, SourceAlgorithm: alg}, nil
+	},
+}
+
+// ReEncryptTo is the second step of ReEncrypt: encrypt what ReEncryptFrom
+// decrypted under the destination key.
+var ReEncryptTo = KeyOperation[ReEncryption, kmsapi.ReEncryptOutput]{
+	Name:         "ReEncrypt",
+	ByAlias:      true,
+	CrossAccount: true,
+	Validate:     func(*ReEncryption, Env) error { return nil }, // ReEncryptFrom validated the request
+	KeyRef:       func(r *ReEncryption) (string, error) { return keyRef(r.In.DestinationKeyId) },
+	decide: func(k Key, r *ReEncryption, env Env) (Key, *kmsapi.ReEncryptOutput, error) {
+		alg := encryptionAlgorithm(r.In.DestinationEncryptionAlgorithm)
+		sealed, err := encryptUnder(k, "ReEncrypt", alg, r.In.DestinationEncryptionContext, r.Plaintext, r.In.DryRun, env)
+		if err != nil {
+			return k, nil, err
+		}
+		out := &kmsapi.ReEncryptOutput{
+			CiphertextBlob:                 sealed.blob,
+			SourceKeyId:                    ptr(r.SourceKeyARN),
+			KeyId:                          ptr(k.ARN()),
+			SourceEncryptionAlgorithm:      r.SourceAlgorithm,
+			DestinationEncryptionAlgorithm: alg,
+		}
+		if env.rev().multiMaterial {
+			if r.SourceMaterialID != "" {
+				out.SourceKeyMaterialId = ptr(r.SourceMaterialID)
+			}
+			if sealed.materialID != "" {
+				out.DestinationKeyMaterialId = ptr(sealed.materialID)
+			}
+		}
+		return k, out, nil
+	},
 }
 
 // GenerateDataKey returns a random data key and its ciphertext under a
 // symmetric key.
 var GenerateDataKey = KeyOperation[kmsapi.GenerateDataKeyInput, kmsapi.GenerateDataKeyOutput]{
-	Validate: func(in *kmsapi.GenerateDataKeyInput, env Env) error {
-		var v violations
-		v.requiredString("keyId", in.KeyId, 1, keyIDMax)
-		v.intRange("numberOfBytes", in.NumberOfBytes, 1, 1024)
-		enum(&v, "keySpec", in.KeySpec, types.DataKeySpec("").Values())
-		v.grantTokens(in.GrantTokens)
-		if err := v.err(); err != nil {
-			return err
-		}
-		if (in.NumberOfBytes == nil) == (in.KeySpec == nil) {
-			return validation("Specify either NumberOfBytes or KeySpec, but not both.")
-		}
-		return nil
-	},
-	KeyRef: func(in *kmsapi.GenerateDataKeyInput) (string, error) { return keyRef(in.KeyId) },
+	Name:         "GenerateDataKey",
+	ByAlias:      true,
+	CrossAccount: true,
+	Validate:     validateGenerateDataKey,
+	KeyRef:       func(in *kmsapi.GenerateDataKeyInput) (string, error) { return keyRef(in.KeyId) },
 	decide: func(k Key, in *kmsapi.GenerateDataKeyInput, env Env) (Key, *kmsapi.GenerateDataKeyOutput, error) {
-		if err := usable(k, env); err != nil {
-			return k, nil, err
-		}
-		if k.Usage != types.KeyUsageTypeEncryptDecrypt || !isSymmetric(k.Spec) {
-			return k, nil, errKeyUsage(k, "GenerateDataKey")
-		}
-		m, err := currentKey(k)
+		key, err := dataKey(k, "GenerateDataKey", in, env)
 		if err != nil {
 			return k, nil, err
 		}
-		if err := dryRun(in.DryRun); err != nil {
-			return k, nil, err
-		}
-		n := 32
-		switch {
-		case in.NumberOfBytes != nil:
-			n = int(*in.NumberOfBytes)
-		case *in.KeySpec == types.DataKeySpecAes128:
-			n = 16
-		}
-		plain := make([]byte, n)
-		if _, err := rand.Read(plain); err != nil {
-			return k, nil, awserr.New(awserr.KMSInternal, "random: %v", err)
-		}
-		blob, err := ciphertext.Seal(secretFor(m, env), ciphertext.Header{KeyID: k.ID, MaterialID: m.ID}, in.EncryptionContext, plain)
-		if err != nil {
-			return k, nil, awserr.New(awserr.KMSInternal, "encrypting: %v", err)
-		}
-		out := &kmsapi.GenerateDataKeyOutput{CiphertextBlob: blob, Plaintext: plain, KeyId: ptr(k.ARN())}
+		out := &kmsapi.GenerateDataKeyOutput{CiphertextBlob: key.blob, Plaintext: key.plaintext, KeyId: ptr(k.ARN())}
 		if env.rev().multiMaterial {
-			out.KeyMaterialId = ptr(m.ID)
+			out.KeyMaterialId = ptr(key.materialID)
 		}
 		return k, out, nil
 	},
+}
+
+// GenerateDataKeyWithoutPlaintext is GenerateDataKey without the
+// plaintext in the response. In PendingImport it is KMSInvalidStateException
+// like the other cryptographic operations (IMP-123).
+var GenerateDataKeyWithoutPlaintext = KeyOperation[kmsapi.GenerateDataKeyInput, kmsapi.GenerateDataKeyWithoutPlaintextOutput]{
+	Name:         "GenerateDataKeyWithoutPlaintext",
+	ByAlias:      true,
+	CrossAccount: true,
+	Validate:     validateGenerateDataKey,
+	KeyRef:       func(in *kmsapi.GenerateDataKeyInput) (string, error) { return keyRef(in.KeyId) },
+	decide: func(k Key, in *kmsapi.GenerateDataKeyInput, env Env) (Key, *kmsapi.GenerateDataKeyWithoutPlaintextOutput, error) {
+		key, err := dataKey(k, "GenerateDataKeyWithoutPlaintext", in, env)
+		if err != nil {
+			return k, nil, err
+		}
+		out := &kmsapi.GenerateDataKeyWithoutPlaintextOutput{CiphertextBlob: key.blob, KeyId: ptr(k.ARN())}
+		if env.rev().multiMaterial {
+			out.KeyMaterialId = ptr(key.materialID)
+		}
+		return k, out, nil
+	},
+}
+
+func validateGenerateDataKey(in *kmsapi.GenerateDataKeyInput, env Env) error {
+	var v violations
+	v.requiredString("keyId", in.KeyId, 1, keyIDMax)
+	v.intRange("numberOfBytes", in.NumberOfBytes, 1, 1024)
+	enum(&v, "keySpec", in.KeySpec, types.DataKeySpec("").Values())
+	v.grantTokens(in.GrantTokens)
+	if err := v.err(); err != nil {
+		return err
+	}
+	if (in.NumberOfBytes == nil) == (in.KeySpec == nil) {
+		return validation("Specify either NumberOfBytes or KeySpec, but not both.")
+	}
+	return nil
+}
+
+// generatedKey is a data key, its ciphertext, and the material that made it.
+type generatedKey struct {
+	plaintext, blob []byte
+	materialID      string
+}
+
+// dataKey makes a random data key and encrypts it under the symmetric key k
+// for operation.
+func dataKey(k Key, operation string, in *kmsapi.GenerateDataKeyInput, env Env) (generatedKey, error) {
+	if err := usable(k, env); err != nil {
+		return generatedKey{}, err
+	}
+	if k.Usage != types.KeyUsageTypeEncryptDecrypt || !isSymmetric(k.Spec) {
+		return generatedKey{}, errKeyUsage(k, operation)
+	}
+	m, err := currentKey(k)
+	if err != nil {
+		return generatedKey{}, err
+	}
+	if err := dryRun(in.DryRun); err != nil {
+		return generatedKey{}, err
+	}
+	n := 32
+	switch {
+	case in.NumberOfBytes != nil:
+		n = int(*in.NumberOfBytes)
+	case *in.KeySpec == types.DataKeySpecAes128:
+		n = 16
+	}
+	plain := make([]byte, n)
+	if _, err := rand.Read(plain); err != nil {
+		return generatedKey{}, awserr.New(awserr.KMSInternal, "random: %v", err)
+	}
+	blob, err := ciphertext.Seal(secretFor(m, env), ciphertext.Header{KeyID: k.ID, MaterialID: m.ID}, in.EncryptionContext, plain)
+	if err != nil {
+		return generatedKey{}, awserr.New(awserr.KMSInternal, "encrypting: %v", err)
+	}
+	return generatedKey{plaintext: plain, blob: blob, materialID: m.ID}, nil
 }
 
 // GetPublicKey returns the public key of an asymmetric key. It works while
 // Disabled (since 2023; DisabledException before) and in PendingImport once
 // the key has had material (IMP-125).
 var GetPublicKey = KeyOperation[kmsapi.GetPublicKeyInput, kmsapi.GetPublicKeyOutput]{
+	Name:         "GetPublicKey",
+	ByAlias:      true,
+	CrossAccount: true,
 	Validate: func(in *kmsapi.GetPublicKeyInput, env Env) error {
 		var v violations
 		v.requiredString("keyId", in.KeyId, 1, keyIDMax)
@@ -279,7 +448,7 @@ var GetPublicKey = KeyOperation[kmsapi.GetPublicKeyInput, kmsapi.GetPublicKeyOut
 			return k, nil, awserr.New(awserr.UnsupportedOperation, "%s has key spec %s, which has no public key.", k.ARN(), k.Spec)
 		}
 		switch k.State {
-		case types.KeyStatePendingDeletion:
+		case types.KeyStatePendingDeletion, types.KeyStatePendingReplicaDeletion:
 			return k, nil, errPendingDeletion(k)
 		case types.KeyStateDisabled:
 			if !env.rev().publicKeyWhenDisabled {
@@ -370,6 +539,9 @@ func validateSigning(v *violations, keyID *string, msg []byte, mt *types.Message
 
 // Sign signs with the private key of an asymmetric SIGN_VERIFY key.
 var Sign = KeyOperation[kmsapi.SignInput, kmsapi.SignOutput]{
+	Name:         "Sign",
+	ByAlias:      true,
+	CrossAccount: true,
 	Validate: func(in *kmsapi.SignInput, env Env) error {
 		var v violations
 		validateSigning(&v, in.KeyId, in.Message, in.MessageType, in.SigningAlgorithm, env)
@@ -401,6 +573,9 @@ var Sign = KeyOperation[kmsapi.SignInput, kmsapi.SignOutput]{
 // Verify checks a signature with the key's public key. A signature that
 // does not verify is KMSInvalidSignatureException.
 var Verify = KeyOperation[kmsapi.VerifyInput, kmsapi.VerifyOutput]{
+	Name:         "Verify",
+	ByAlias:      true,
+	CrossAccount: true,
 	Validate: func(in *kmsapi.VerifyInput, env Env) error {
 		var v violations
 		validateSigning(&v, in.KeyId, in.Message, in.MessageType, in.SigningAlgorithm, env)
@@ -452,6 +627,9 @@ func macKey(k Key, alg types.MacAlgorithmSpec, operation string, env Env) (Mater
 
 // GenerateMac computes an HMAC with an HMAC key.
 var GenerateMac = KeyOperation[kmsapi.GenerateMacInput, kmsapi.GenerateMacOutput]{
+	Name:         "GenerateMac",
+	ByAlias:      true,
+	CrossAccount: true,
 	Validate: func(in *kmsapi.GenerateMacInput, env Env) error {
 		var v violations
 		validateMAC(&v, in.KeyId, in.Message, in.MacAlgorithm)
@@ -479,6 +657,9 @@ var GenerateMac = KeyOperation[kmsapi.GenerateMacInput, kmsapi.GenerateMacOutput
 // VerifyMac checks an HMAC. A MAC that does not match is
 // KMSInvalidMacException.
 var VerifyMac = KeyOperation[kmsapi.VerifyMacInput, kmsapi.VerifyMacOutput]{
+	Name:         "VerifyMac",
+	ByAlias:      true,
+	CrossAccount: true,
 	Validate: func(in *kmsapi.VerifyMacInput, env Env) error {
 		var v violations
 		validateMAC(&v, in.KeyId, in.Message, in.MacAlgorithm)

@@ -12,6 +12,10 @@ import (
 
 // DeleteImportedKeyMaterial deletes imported key material.
 var DeleteImportedKeyMaterial = KeyOperation[kmsapi.DeleteImportedKeyMaterialInput, kmsapi.DeleteImportedKeyMaterialOutput]{
+	Name: "DeleteImportedKeyMaterial",
+	// No ByAlias: an alias name or ARN is not found, as a key that does
+	// not exist (IMP-140; decisions IMP-010). No CrossAccount: another
+	// account's key is AccessDeniedException (IMP-144).
 	Validate: func(in *kmsapi.DeleteImportedKeyMaterialInput, env Env) error {
 		var v violations
 		v.requiredString("keyId", in.KeyId, 1, keyIDMax)
@@ -31,7 +35,7 @@ func decideDeleteImportedKeyMaterial(k Key, in *kmsapi.DeleteImportedKeyMaterial
 		return k, nil, err
 	}
 	// IMP-089, IMP-128: allowed in every state, PendingDeletion included.
-	if k.State == types.KeyStatePendingDeletion && env.Mutants.Has(mutant.RefuseDeletePendingDeletion) {
+	if k.pendingDeletion() && env.Mutants.Has(mutant.RefuseDeletePendingDeletion) {
 		return k, nil, errPendingDeletion(k)
 	}
 
@@ -48,17 +52,23 @@ func decideDeleteImportedKeyMaterial(k Key, in *kmsapi.DeleteImportedKeyMaterial
 	if target >= 0 {
 		m := &k.Materials[target]
 		deleted = ptr(m.ID)
-		if m.State == types.KeyMaterialStatePendingRotation {
+		switch {
+		case m.pendingRotation() && k.isReplica():
+			// IMP-093: deleted from this replica only; the material stays
+			// the set's, pending until the replica has it again.
+			m.Key, m.ExpirationModel, m.ValidTo = nil, "", time.Time{}
+		case m.pendingRotation():
 			// IMP-087: never permanently associated; it goes, and the key
-			// state does not change.
+			// state does not change. From a multi-Region primary it goes
+			// from every replica too (IMP-093, SyncMultiRegion).
 			k.Materials = append(k.Materials[:target], k.Materials[target+1:]...)
-		} else {
+		default:
 			m.Key = nil
 			if !env.Mutants.Has(mutant.KeepExpirationAfterDelete) { // IMP-091, IMP-100
 				m.ExpirationModel, m.ValidTo = "", time.Time{}
 			}
 			// IMP-086: PendingImport, except that PendingDeletion stays.
-			if k.State != types.KeyStatePendingDeletion && !env.Mutants.Has(mutant.NoPendingImportAfterDelete) {
+			if !k.pendingDeletion() && !env.Mutants.Has(mutant.NoPendingImportAfterDelete) {
 				k.State = types.KeyStatePendingImport
 			}
 		}

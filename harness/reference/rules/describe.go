@@ -13,6 +13,9 @@ import (
 
 // DescribeKey works in every key state (IMP-104).
 var DescribeKey = KeyOperation[kmsapi.DescribeKeyInput, kmsapi.DescribeKeyOutput]{
+	Name:         "DescribeKey",
+	ByAlias:      true,
+	CrossAccount: true,
 	Validate: func(in *kmsapi.DescribeKeyInput, env Env) error {
 		var v violations
 		v.requiredString("keyId", in.KeyId, 1, keyIDMax)
@@ -46,16 +49,15 @@ func metadata(k Key, env Env) *kmsapi.KeyMetadata {
 		md.CustomerMasterKeySpec = types.CustomerMasterKeySpec(k.Spec)
 	}
 	md.EncryptionAlgorithms, md.SigningAlgorithms, md.MacAlgorithms, md.KeyAgreementAlgorithms = algorithms(k, env)
-	if k.State == types.KeyStatePendingDeletion {
-		md.DeletionDate = kmsapi.At(k.DeletionDate)
+	if k.pendingDeletion() {
+		// A primary pending replica deletion has no deletion date yet.
+		if !k.DeletionDate.IsZero() {
+			md.DeletionDate = kmsapi.At(k.DeletionDate)
+		}
 		md.PendingDeletionWindowInDays = ptr(k.PendingWindowInDays)
 	}
 	if k.MultiRegion {
-		md.MultiRegionConfiguration = &kmsapi.MultiRegionConfiguration{
-			MultiRegionKeyType: types.MultiRegionKeyTypePrimary,
-			PrimaryKey:         &kmsapi.MultiRegionKey{Arn: &arn, Region: ptr(k.Region)},
-			ReplicaKeys:        []kmsapi.MultiRegionKey{},
-		}
+		md.MultiRegionConfiguration = multiRegionConfiguration(k)
 	}
 	if k.Origin == types.OriginTypeExternal {
 		// ExpirationModel only for EXTERNAL keys and, as observed, only
@@ -75,11 +77,31 @@ func metadata(k Key, env Env) *kmsapi.KeyMetadata {
 			md.ValidTo = kmsapi.At(earliest)
 		}
 	}
-	// CurrentKeyMaterialId: symmetric keys only, since 2025 (IMP-102).
-	if c := k.current(); env.rev().multiMaterial && isSymmetric(k.Spec) && c >= 0 {
+	// CurrentKeyMaterialId: symmetric keys only, since 2025, once material
+	// was imported (IMP-102); it stays when the material is deleted
+	// (IMP-091). A replica knows its primary's materials before it imports
+	// them, and shows none until then.
+	if c := k.current(); env.rev().multiMaterial && isSymmetric(k.Spec) && c >= 0 && k.Materials[c].Imports > 0 {
 		md.CurrentKeyMaterialId = ptr(k.Materials[c].ID)
 	}
 	return md
+}
+
+// multiRegionConfiguration describes the set of a multi-Region key: the
+// primary, and every replica (a replica lists itself too, as AWS does).
+func multiRegionConfiguration(k Key) *kmsapi.MultiRegionConfiguration {
+	c := &kmsapi.MultiRegionConfiguration{
+		MultiRegionKeyType: types.MultiRegionKeyTypePrimary,
+		PrimaryKey:         &kmsapi.MultiRegionKey{Arn: ptr(keyARN(k.PrimaryRegion, k.AccountID, k.ID)), Region: ptr(k.PrimaryRegion)},
+		ReplicaKeys:        []kmsapi.MultiRegionKey{},
+	}
+	if k.isReplica() {
+		c.MultiRegionKeyType = types.MultiRegionKeyTypeReplica
+	}
+	for _, r := range k.ReplicaRegions {
+		c.ReplicaKeys = append(c.ReplicaKeys, kmsapi.MultiRegionKey{Arn: ptr(keyARN(r, k.AccountID, k.ID)), Region: ptr(r)})
+	}
+	return c
 }
 
 // algorithms lists what the key can do, by key spec and usage.

@@ -15,7 +15,13 @@
 //
 // An operation on an existing key is a KeyOperation: Validate checks the
 // request alone (AWS reports constraint violations before it looks at the
-// key), KeyRef names the key, Decide decides on the key's record as it is at
-// the request's time (imported material expires lazily, on access).
-// CreateKey and ListKeys, which name no key, are plain functions.
+// key), KeyRef names the key, Locate applies the operation's rules on what a
+// request may name (aliases, keys of other accounts and Regions), Decide
+// decides on the key's record as it is at the request's time (imported
+// material expires lazily, on access). CreateKey, ListKeys and ListAliases,
+// which decide on no one key, are plain functions.
+//
+// The keys of a multi-Region key set (a primary and its replicas, one per
+// Region) are records of their own; a decision on one of them sees the others
+// (Env.Related), and SyncMultiRegion makes the set agree after it.
 package rules

@@ -12,15 +12,22 @@ import (
 )
 
 // Env is everything a decision depends on besides the key record and the
-// request: the profile, the time of the request, the account and Region the
-// key lives in, the mutants switched on, and the two sources of secrets
-// (import tokens and wrapping key pairs).
+// request: the profile, the time of the request, the caller's account and the
+// Region the request addressed, the Regions the endpoint serves, the other
+// keys of a multi-Region key's set, the mutants switched on, and the two
+// sources of secrets (import tokens and wrapping key pairs).
 type Env struct {
 	Profile   profile.Profile
 	Now       time.Time
-	AccountID string
-	Region    string
-	Mutants   mutant.Set
+	AccountID string // the caller's account
+	Region    string // the Region the request addressed
+	// Regions are the Regions the endpoint serves (ReplicateKey may
+	// replicate into any of them).
+	Regions []string
+	// Related are, for a decision on a multi-Region key, the other keys of
+	// its set (same account and key ID, other Regions) as they are at Now.
+	Related []Key
+	Mutants mutant.Set
 
 	// Tokens issues import tokens (GetParametersForImport) and opens them
 	// again (ImportKeyMaterial).
@@ -57,7 +64,7 @@ type revision struct {
 	// importable lists the key specs that may have Origin=EXTERNAL.
 	importable []types.KeySpec
 	// operations that exist only in some profiles; the rest always exist.
-	rotateKeyOnDemand, listKeyRotations bool
+	rotateKeyOnDemand, listKeyRotations, deriveSharedSecret bool
 	// pkcs1Wrapping: RSAES_PKCS1_V1_5 still accepted (until 2023-10-10,
 	// IMP-025, IMP-026).
 	pkcs1Wrapping bool
@@ -124,6 +131,7 @@ var revisions = map[profile.Profile]revision{
 		importable:            importable2023,
 		rotateKeyOnDemand:     true,
 		listKeyRotations:      true,
+		deriveSharedSecret:    true,
 		rotationOutputs:       true,
 		publicKeyWhenDisabled: true,
 		onDemandRotationLimit: 10,
@@ -138,6 +146,7 @@ var revisions = map[profile.Profile]revision{
 		importable:            append(append([]types.KeySpec(nil), importable2023...), types.KeySpecEccNistEdwards25519),
 		rotateKeyOnDemand:     true,
 		listKeyRotations:      true,
+		deriveSharedSecret:    true,
 		multiMaterial:         true,
 		rotateExternal:        true,
 		rotationOutputs:       true,
@@ -155,7 +164,9 @@ func (env Env) rev() revision {
 
 // Supports reports whether an operation exists in the profile:
 // RotateKeyOnDemand and ListKeyRotations appeared on 2024-04-12, after the
-// 2022 profile (decisions: UnknownOperationException there).
+// 2022 profile (decisions: UnknownOperationException there); so did
+// DeriveSharedSecret and the KEY_AGREEMENT key usage it needs (2024-06),
+// which the 2023 profile's enums already hold.
 func Supports(p profile.Profile, operation string) bool {
 	r := Env{Profile: p}.rev()
 	switch operation {
@@ -163,6 +174,8 @@ func Supports(p profile.Profile, operation string) bool {
 		return r.rotateKeyOnDemand
 	case "ListKeyRotations":
 		return r.listKeyRotations
+	case "DeriveSharedSecret":
+		return r.deriveSharedSecret
 	}
 	return true
 }

@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
 	"github.com/kmsconform/kmsconform/harness/reference/awserr"
 )
 
@@ -13,8 +15,12 @@ func errDisabled(k Key) error {
 	return awserr.New(awserr.Disabled, "%s is disabled.", k.ARN())
 }
 
-// errPendingDeletion is footnote [3].
+// errPendingDeletion is footnote [3], for PendingDeletion and
+// PendingReplicaDeletion.
 func errPendingDeletion(k Key) error {
+	if k.State == types.KeyStatePendingReplicaDeletion {
+		return awserr.New(awserr.KMSInvalidState, "%s is pending replica deletion.", k.ARN())
+	}
 	return awserr.New(awserr.KMSInvalidState, "%s is pending deletion.", k.ARN())
 }
 
@@ -40,9 +46,31 @@ func errNotFound(arn string) error {
 	return awserr.New(awserr.NotFound, "Key '%s' does not exist", arn)
 }
 
-// NotFound is the error for a key ID the account does not have.
-func NotFound(env Env, keyID string) error {
-	return errNotFound(keyARN(env.Region, env.AccountID, keyID))
+// KeyNotFound is the error for a key ID an account does not have in a
+// Region.
+func KeyNotFound(accountID, region, keyID string) error {
+	return errNotFound(keyARN(region, accountID, keyID))
+}
+
+// NotFound is the error for a key or alias a target names that does not
+// exist.
+func NotFound(t Target) error {
+	if t.AliasName != "" {
+		return errAliasNotFound(t)
+	}
+	return errNotFound(t.ARN())
+}
+
+func errAliasNotFound(t Target) error {
+	return awserr.New(awserr.NotFound, "Alias %s is not found.", t.ARN())
+}
+
+// errAccessDenied is the answer to an operation that cannot be used across
+// accounts, called on a key or alias of another account (decisions IMP-017,
+// IMP-063, IMP-144: the message follows the form of IAM's denials).
+func errAccessDenied(env Env, operation, resource string) error {
+	return awserr.New(awserr.AccessDenied, "User: arn:%s:iam::%s:root is not authorized to perform: kms:%s on resource: %s because kms:%s cannot be used across accounts.",
+		Partition(env.Region), env.AccountID, operation, resource, operation)
 }
 
 func errKeyUsage(k Key, operation string) error {

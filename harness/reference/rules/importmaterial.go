@@ -41,7 +41,9 @@ const maxValidTo = 365 * 24 * time.Hour
 //     (IMP-027).
 //  6. Key pending deletion: KMSInvalidStateException (IMP-070).
 //  7. In 2025, ImportType, KeyMaterialId or KeyMaterialDescription on an
-//     asymmetric or HMAC key: UnsupportedOperationException (IMP-074).
+//     asymmetric or HMAC key: UnsupportedOperationException (IMP-074);
+//     ImportType=NEW_KEY_MATERIAL into a multi-Region replica:
+//     UnsupportedOperationException (IMP-137).
 //  8. Token not issued by this server, or altered: InvalidImportTokenException
 //     (IMP-057).
 //  9. Token issued for another key: InvalidImportTokenException (IMP-057).
@@ -54,12 +56,17 @@ const maxValidTo = 365 * 24 * time.Hour
 //     IMP-068).
 //  13. Association: reimport of other material than the key's
 //     (IncorrectKeyMaterialException, IMP-067, IMP-097); in 2025 for
-//     symmetric keys the ImportType rules (IMP-072, IMP-076..IMP-080).
+//     symmetric keys the ImportType rules (IMP-072, IMP-076..IMP-080). A
+//     replica's materials are its primary's (SyncMultiRegion), so the same
+//     rule makes a replica take exactly its primary's material (IMP-132).
 //
 // Success: the material is imported with its expiration; a PendingImport key
 // whose permanently associated materials are all imported becomes Enabled
 // (IMP-064); a Disabled key stays Disabled (decisions IMP-071).
 var ImportKeyMaterial = KeyOperation[kmsapi.ImportKeyMaterialInput, kmsapi.ImportKeyMaterialOutput]{
+	Name: "ImportKeyMaterial",
+	// No ByAlias: an alias name or ARN is not found (IMP-047). No
+	// CrossAccount: another account's key is AccessDeniedException (IMP-063).
 	Validate: validateImportKeyMaterial,
 	KeyRef:   func(in *kmsapi.ImportKeyMaterialInput) (string, error) { return keyRef(in.KeyId) },
 	decide:   decideImportKeyMaterial,
@@ -146,12 +153,16 @@ func decideImportKeyMaterial(k Key, in *kmsapi.ImportKeyMaterialInput, env Env) 
 		return k, nil, err
 	}
 	// 6. IMP-070: decisions choose KMSInvalidStateException.
-	if k.State == types.KeyStatePendingDeletion && !env.Mutants.Has(mutant.ImportWhilePendingDeletion) {
+	if k.pendingDeletion() && !env.Mutants.Has(mutant.ImportWhilePendingDeletion) {
 		return k, nil, errPendingDeletion(k)
 	}
 	// 7. IMP-074: decisions choose UnsupportedOperationException.
 	if rev.multiMaterial && !isSymmetric(k.Spec) && (in.ImportType != nil || in.KeyMaterialId != nil || in.KeyMaterialDescription != nil) {
 		return k, nil, awserr.New(awserr.UnsupportedOperation, "ImportType, KeyMaterialId and KeyMaterialDescription are only valid for symmetric encryption KMS keys; %s has key spec %s.", k.ARN(), k.Spec)
+	}
+	// IMP-137: decisions choose UnsupportedOperationException.
+	if rev.multiMaterial && k.isReplica() && in.ImportType != nil && *in.ImportType == types.ImportTypeNewKeyMaterial {
+		return k, nil, awserr.New(awserr.UnsupportedOperation, "%s is a multi-Region replica key: new key material is imported into its primary key, %s, and then into the replicas with ImportType EXISTING_KEY_MATERIAL.", k.ARN(), keyARN(k.PrimaryRegion, k.AccountID, k.ID))
 	}
 	params, err := openToken(k, in.ImportToken, env) // 8-10
 	if err != nil {
@@ -205,10 +216,10 @@ func openToken(k Key, token []byte, env Env) (importtoken.Parameters, error) {
 	if !ok { // IMP-057
 		return p, awserr.New(awserr.InvalidImportToken, "The import token is invalid.")
 	}
-	if p.KeyID != k.ID && !env.Mutants.Has(mutant.AcceptForeignToken) { // IMP-057
+	if p.KeyARN != k.ARN() && !env.Mutants.Has(mutant.AcceptForeignToken) { // IMP-057, IMP-133
 		return p, awserr.New(awserr.InvalidImportToken, "The import token is associated with a different KMS key than %s.", k.ARN())
 	}
-	if p.Sequence != k.ParametersIssued && env.Mutants.Has(mutant.RejectEarlierToken) { // IMP-012, IMP-018
+	if p.Sequence != k.ParametersIssued && env.Mutants.Has(mutant.RejectEarlierToken) { // IMP-014, IMP-018
 		return p, awserr.New(awserr.InvalidImportToken, "The import token is invalid.")
 	}
 	if env.Now.After(p.ValidTo) && !env.Mutants.Has(mutant.AcceptExpiredToken) { // IMP-058
@@ -278,7 +289,7 @@ func associateOnly(k *Key, imported Material, env Env) (string, error) {
 func reimport(k *Key, i int, imported Material, env Env) (string, error) {
 	m := &k.Materials[i]
 	if m.ID != imported.ID {
-		if !env.Mutants.Has(mutant.AcceptDifferentMaterial) { // IMP-067, IMP-078, IMP-097
+		if !env.Mutants.Has(mutant.AcceptDifferentMaterial) { // IMP-067, IMP-078, IMP-097, IMP-132
 			return "", awserr.New(awserr.IncorrectKeyMaterial, "The key material is not the key material previously imported into %s.", k.ARN())
 		}
 		m.ID = imported.ID
@@ -303,7 +314,7 @@ func associateSymmetric(k *Key, imported Material, in *kmsapi.ImportKeyMaterialI
 	switch {
 	case in.ImportType != nil:
 		importType = *in.ImportType
-	case len(k.Materials) == 0: // IMP-072
+	case len(k.Materials) == 0 && !k.isReplica(): // IMP-072; a replica has its primary's materials (IMP-137)
 		importType = types.ImportTypeNewKeyMaterial
 	}
 
@@ -324,9 +335,9 @@ func associateSymmetric(k *Key, imported Material, in *kmsapi.ImportKeyMaterialI
 			k.Materials = append(k.Materials[:p], k.Materials[p+1:]...)
 		}
 		// IMP-075: pending rotation, not yet permanently associated; the key
-		// state and CurrentKeyMaterialId do not change. (A multi-Region key
-		// has no replicas here, so its new material needs no replica import
-		// before it can rotate, IMP-138.)
+		// state and CurrentKeyMaterialId do not change. A multi-Region
+		// primary's new material is PENDING_MULTI_REGION_IMPORT_AND_ROTATION
+		// until every replica has it (IMP-138, set by SyncMultiRegion).
 		imported.State = types.KeyMaterialStatePendingRotation
 		imported.Imports = 1
 		k.Materials = append(k.Materials, imported)

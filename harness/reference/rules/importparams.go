@@ -36,6 +36,9 @@ func importableKey(k Key, env Env) error {
 
 // GetParametersForImport issues a wrapping public key and an import token.
 var GetParametersForImport = KeyOperation[kmsapi.GetParametersForImportInput, kmsapi.GetParametersForImportOutput]{
+	Name: "GetParametersForImport",
+	// No ByAlias: an alias name or ARN is not found (IMP-010). No
+	// CrossAccount: another account's key is AccessDeniedException (IMP-017).
 	Validate: func(in *kmsapi.GetParametersForImportInput, env Env) error {
 		// IMP-010; IMP-021 and IMP-024: in 2022 RSA_3072, RSA_4096 and
 		// RSA_AES_KEY_WRAP_* are not in the model's enums (decisions:
@@ -63,7 +66,7 @@ func decideGetParametersForImport(k Key, in *kmsapi.GetParametersForImportInput,
 	if err := importableKey(k, env); err != nil {
 		return k, nil, err
 	}
-	if k.State == types.KeyStatePendingDeletion { // IMP-020, DG-KS [8]
+	if k.pendingDeletion() { // IMP-020, DG-KS [8]
 		return k, nil, errPendingDeletion(k)
 	}
 	if err := wrappingSupported(k, alg, spec, env); err != nil {
@@ -82,7 +85,7 @@ func decideGetParametersForImport(k Key, in *kmsapi.GetParametersForImportInput,
 	k.ParametersIssued++
 	validTo := env.Now.Add(env.TokenLifetime) // IMP-012
 	token, err := env.Tokens.Issue(importtoken.Parameters{
-		KeyID:             k.ID,
+		KeyARN:            k.ARN(),
 		Sequence:          k.ParametersIssued,
 		WrappingAlgorithm: alg,
 		WrappingKeySpec:   spec,
@@ -103,7 +106,7 @@ func decideGetParametersForImport(k Key, in *kmsapi.GetParametersForImportInput,
 // wrappingKeyFor returns the wrapping key pair of one response: a fresh one
 // each time (IMP-018, IMP-060).
 func wrappingKeyFor(k *Key, spec types.WrappingKeySpec, env Env) (*rsa.PrivateKey, error) {
-	if !env.Mutants.Has(mutant.AcceptMismatchedPublicKey) { // IMP-014, IMP-060
+	if !env.Mutants.Has(mutant.AcceptMismatchedPublicKey) { // IMP-018, IMP-060
 		return freshWrappingKey(spec, env)
 	}
 	if key, ok := k.SharedWrappingKeys[spec]; ok {

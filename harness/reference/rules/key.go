@@ -29,12 +29,19 @@ type Key struct {
 	Usage        types.KeyUsageType
 	Origin       types.OriginType
 	MultiRegion  bool
+	// PrimaryRegion and ReplicaRegions describe the multi-Region key set
+	// a multi-Region key belongs to (same account, same key ID): the
+	// Region of the primary key and those of its replicas, in the order they
+	// were created. Every key of the set carries both (SyncMultiRegion keeps
+	// them equal); a single-Region key has neither.
+	PrimaryRegion  string
+	ReplicaRegions []string
 
 	// State is the key state as last decided. Expiry of imported material
 	// is applied lazily: see at.
 	State               types.KeyState
 	DeletionDate        time.Time // while PendingDeletion
-	PendingWindowInDays int32     // while PendingDeletion
+	PendingWindowInDays int32     // while PendingDeletion or PendingReplicaDeletion
 
 	// Materials are the key materials in the order they were associated
 	// with the key: the first is the initial material. Symmetric keys of
@@ -79,6 +86,7 @@ type Material struct {
 
 func (k Key) clone() Key {
 	k.Materials = slices.Clone(k.Materials)
+	k.ReplicaRegions = slices.Clone(k.ReplicaRegions)
 	k.Tags = maps.Clone(k.Tags)
 	k.SharedWrappingKeys = maps.Clone(k.SharedWrappingKeys)
 	return k
@@ -88,11 +96,11 @@ func (k Key) clone() Key {
 func (k Key) ARN() string { return keyARN(k.Region, k.AccountID, k.ID) }
 
 func keyARN(region, account, id string) string {
-	return "arn:" + partition(region) + ":kms:" + region + ":" + account + ":key/" + id
+	return "arn:" + Partition(region) + ":kms:" + region + ":" + account + ":key/" + id
 }
 
-// partition is the AWS partition of a Region.
-func partition(region string) string {
+// Partition is the AWS partition of a Region.
+func Partition(region string) string {
 	switch {
 	case strings.HasPrefix(region, "cn-"):
 		return "aws-cn"
@@ -103,9 +111,22 @@ func partition(region string) string {
 }
 
 // Deleted reports whether the key's deletion waiting period is over: the
-// key no longer exists.
+// key no longer exists. (A primary in PendingReplicaDeletion has no
+// deletion date yet: its waiting period starts when its last replica is
+// gone, see SyncMultiRegion.)
 func (k Key) Deleted(now time.Time) bool {
 	return k.State == types.KeyStatePendingDeletion && !now.Before(k.DeletionDate)
+}
+
+// pendingDeletion reports whether the key is scheduled for deletion; DG-KS
+// gives PendingDeletion and PendingReplicaDeletion one column (§3).
+func (k Key) pendingDeletion() bool {
+	return k.State == types.KeyStatePendingDeletion || k.State == types.KeyStatePendingReplicaDeletion
+}
+
+// isReplica reports whether k is a multi-Region replica key.
+func (k Key) isReplica() bool {
+	return k.MultiRegion && k.PrimaryRegion != "" && k.PrimaryRegion != k.Region
 }
 
 // at returns the key as it is at env.Now: material whose ValidTo has come
@@ -129,13 +150,15 @@ func (k Key) at(env Env) Key {
 			kept = append(kept, m)
 			continue
 		}
-		if m.State == types.KeyMaterialStatePendingRotation {
+		if !m.associated() && !k.isReplica() {
 			// Never permanently associated: it goes, as on deletion (IMP-087).
+			// (A replica keeps the entry without the material: the primary
+			// decides which materials the set has, SyncMultiRegion.)
 			continue
 		}
 		m.Key, m.ExpirationModel, m.ValidTo = nil, "", time.Time{}
 		kept = append(kept, m)
-		if k.State != types.KeyStatePendingDeletion {
+		if m.associated() && !k.pendingDeletion() {
 			k.State = types.KeyStatePendingImport
 		}
 	}
@@ -144,9 +167,12 @@ func (k Key) at(env Env) Key {
 }
 
 // associated reports whether m is permanently associated with its key:
-// every material but one pending rotation.
-func (m Material) associated() bool {
-	return m.State != types.KeyMaterialStatePendingRotation
+// every material but one pending rotation (in a multi-Region key, pending
+// until every replica has it: IMP-138).
+func (m Material) associated() bool { return !m.pendingRotation() }
+
+func (m Material) pendingRotation() bool {
+	return m.State == types.KeyMaterialStatePendingRotation || m.State == types.KeyMaterialStatePendingMultiRegionImportAndRotation
 }
 
 // complete reports whether the key has material and every permanently
@@ -171,9 +197,10 @@ func (k Key) current() int {
 	return slices.IndexFunc(k.Materials, func(m Material) bool { return m.State == types.KeyMaterialStateCurrent })
 }
 
-// pending returns the index of the material pending rotation, or -1.
+// pending returns the index of the material pending rotation (in either of
+// the two pending states), or -1.
 func (k Key) pending() int {
-	return slices.IndexFunc(k.Materials, func(m Material) bool { return m.State == types.KeyMaterialStatePendingRotation })
+	return slices.IndexFunc(k.Materials, Material.pendingRotation)
 }
 
 // byID returns the index of the material with the ID, or -1.

@@ -11,9 +11,24 @@ import (
 // violations are reported before the key is looked at), then the key the
 // request names is found, then the decision is made on the key record.
 type KeyOperation[In, Out any] struct {
+	// Name is the operation's name in the API (and in kms:<Name>
+	// permissions).
+	Name string
+	// ByAlias: the operation accepts an alias name or alias ARN for its key,
+	// as the cryptographic operations and DescribeKey do. The others take a
+	// key ID or key ARN only (Locate).
+	ByAlias bool
+	// CrossAccount: the operation may name a key of another account by key
+	// ARN or alias ARN ("Cross-account use: Yes" in the API reference). The
+	// reference has no key policies: for these operations it models a key
+	// policy that allows the other account, as the cross-account case of
+	// IMP-104 (DescribeKey) presumes. The other operations refuse another
+	// account's key whatever its policy (IMP-017, IMP-063, IMP-144).
+	CrossAccount bool
 	// Validate checks the request without the key.
 	Validate func(in *In, env Env) error
-	// KeyRef returns the key reference (key ID or ARN) the request names.
+	// KeyRef returns the key reference (key ID, key ARN, alias name or alias
+	// ARN) the request names.
 	KeyRef func(in *In) (string, error)
 	// decide is the decision on the key as it is at env.Now.
 	decide func(k Key, in *In, env Env) (Key, *Out, error)
@@ -32,6 +47,55 @@ func (op KeyOperation[In, Out]) Decide(k Key, in *In, env Env) (Key, *Out, error
 	return next, out, nil
 }
 
+// Target is what a request's key reference names: a key (KeyID) or an alias
+// (AliasName, "alias/..."), in an account and Region.
+type Target struct {
+	Partition string
+	AccountID string
+	Region    string
+	KeyID     string
+	AliasName string
+}
+
+// ARN is the ARN of the key or alias the target names.
+func (t Target) ARN() string {
+	resource := "key/" + t.KeyID
+	if t.AliasName != "" {
+		resource = t.AliasName
+	}
+	return "arn:" + t.Partition + ":kms:" + t.Region + ":" + t.AccountID + ":" + resource
+}
+
+// Locate parses the key reference of a request and applies the operation's
+// rules on what it may name. A malformed ARN is InvalidArnException
+// (IMP-141). An alias for an operation that takes no alias is not found
+// (decisions IMP-010, IMP-047: GetParametersForImport, ImportKeyMaterial and
+// DeleteImportedKeyMaterial do not resolve aliases, so the alias is looked
+// up as a key that does not exist). A key or alias of another account, for
+// an operation that cannot be used across accounts, is AccessDeniedException
+// (decisions IMP-017, IMP-063, IMP-144), checked before the key is looked up
+// so that the answer does not tell whether the key exists. A key or alias
+// of another Region is not found: keys are regional.
+func (op KeyOperation[In, Out]) Locate(ref string, env Env) (Target, error) {
+	t, err := ParseKeyRef(ref, env)
+	if err != nil {
+		return Target{}, err
+	}
+	if t.AliasName != "" && !op.ByAlias {
+		return Target{}, awserr.New(awserr.NotFound, "Key '%s' does not exist: %s takes a key ID or key ARN, not an alias.", ref, op.Name)
+	}
+	if t.AccountID != env.AccountID && !op.CrossAccount {
+		return Target{}, errAccessDenied(env, op.Name, t.ARN())
+	}
+	if t.Region != env.Region || t.Partition != Partition(env.Region) {
+		if t.AliasName != "" {
+			return Target{}, errAliasNotFound(t)
+		}
+		return Target{}, errNotFound(t.ARN())
+	}
+	return t, nil
+}
+
 // keyRef is the KeyRef of requests whose key is their required KeyId.
 func keyRef(id *string) (string, error) {
 	if id == nil {
@@ -41,36 +105,36 @@ func keyRef(id *string) (string, error) {
 	return *id, nil
 }
 
-// ResolveKeyRef turns what a request says in KeyId into a key ID of env's
-// account: a key ID as is, a key ARN of this account and Region. A
-// malformed ARN is InvalidArnException (IMP-141). The reference has no
-// aliases, so an alias name or alias ARN is not found (decisions IMP-010),
-// and so is an ARN of another account or Region.
-func ResolveKeyRef(ref string, env Env) (string, error) {
-	if strings.HasPrefix(ref, "alias/") {
-		return "", errAliasNotFound(env, ref)
-	}
+// ParseKeyRef reads a key reference: a key ID or alias name (of env's
+// account and Region), or a key ARN or alias ARN. A string that starts with
+// "arn:" but is not a KMS key or alias ARN is InvalidArnException (IMP-141).
+func ParseKeyRef(ref string, env Env) (Target, error) {
 	if !strings.HasPrefix(ref, "arn:") {
-		return ref, nil
+		t := Target{Partition: Partition(env.Region), AccountID: env.AccountID, Region: env.Region}
+		if strings.HasPrefix(ref, "alias/") {
+			t.AliasName = ref
+		} else {
+			t.KeyID = ref
+		}
+		return t, nil
 	}
 	parts := strings.SplitN(ref, ":", 6)
 	if len(parts) != 6 || parts[1] == "" || parts[2] != "kms" || parts[3] == "" || parts[4] == "" {
-		return "", awserr.New(awserr.InvalidArn, "%s is not a valid KMS key ARN.", ref)
+		return Target{}, errInvalidARN(ref)
 	}
+	t := Target{Partition: parts[1], AccountID: parts[4], Region: parts[3]}
 	resource := parts[5]
-	if strings.HasPrefix(resource, "alias/") {
-		return "", awserr.New(awserr.NotFound, "Alias %s is not found.", ref)
+	switch {
+	case strings.HasPrefix(resource, "key/") && len(resource) > len("key/"):
+		t.KeyID = strings.TrimPrefix(resource, "key/")
+	case strings.HasPrefix(resource, "alias/") && len(resource) > len("alias/"):
+		t.AliasName = resource
+	default:
+		return Target{}, errInvalidARN(ref)
 	}
-	id, ok := strings.CutPrefix(resource, "key/")
-	if !ok || id == "" {
-		return "", awserr.New(awserr.InvalidArn, "%s is not a valid KMS key ARN.", ref)
-	}
-	if parts[1] != partition(env.Region) || parts[3] != env.Region || parts[4] != env.AccountID {
-		return "", errNotFound(ref)
-	}
-	return id, nil
+	return t, nil
 }
 
-func errAliasNotFound(env Env, alias string) error {
-	return awserr.New(awserr.NotFound, "Alias arn:%s:kms:%s:%s:%s is not found.", partition(env.Region), env.Region, env.AccountID, alias)
+func errInvalidARN(ref string) error {
+	return awserr.New(awserr.InvalidArn, "%s is not a valid KMS key ARN.", ref)
 }

@@ -26,7 +26,7 @@ func rotationStateCheck(k Key) error {
 	switch k.State {
 	case types.KeyStateDisabled:
 		return errDisabled(k)
-	case types.KeyStatePendingDeletion:
+	case types.KeyStatePendingDeletion, types.KeyStatePendingReplicaDeletion:
 		return errPendingDeletion(k)
 	case types.KeyStatePendingImport:
 		return errPendingImport(k)
@@ -40,6 +40,7 @@ func errRotationUnsupported(k Key) error {
 
 // EnableKeyRotation turns on automatic rotation of an AWS_KMS symmetric key.
 var EnableKeyRotation = KeyOperation[kmsapi.EnableKeyRotationInput, kmsapi.EmptyOutput]{
+	Name: "EnableKeyRotation",
 	Validate: func(in *kmsapi.EnableKeyRotationInput, env Env) error {
 		var v violations
 		v.requiredString("keyId", in.KeyId, 1, keyIDMax)
@@ -69,6 +70,7 @@ var EnableKeyRotation = KeyOperation[kmsapi.EnableKeyRotationInput, kmsapi.Empty
 
 // DisableKeyRotation turns automatic rotation off.
 var DisableKeyRotation = KeyOperation[kmsapi.KeyIDInput, kmsapi.EmptyOutput]{
+	Name:     "DisableKeyRotation",
 	Validate: validateKeyID,
 	KeyRef:   keyIDRef,
 	decide: func(k Key, in *kmsapi.KeyIDInput, env Env) (Key, *kmsapi.EmptyOutput, error) {
@@ -89,8 +91,10 @@ var DisableKeyRotation = KeyOperation[kmsapi.KeyIDInput, kmsapi.EmptyOutput]{
 // GetKeyRotationStatus reports whether automatic rotation is on; a key
 // pending deletion reports false (API-GKRS).
 var GetKeyRotationStatus = KeyOperation[kmsapi.KeyIDInput, kmsapi.GetKeyRotationStatusOutput]{
-	Validate: validateKeyID,
-	KeyRef:   keyIDRef,
+	Name:         "GetKeyRotationStatus",
+	CrossAccount: true,
+	Validate:     validateKeyID,
+	KeyRef:       keyIDRef,
 	decide: func(k Key, in *kmsapi.KeyIDInput, env Env) (Key, *kmsapi.GetKeyRotationStatusOutput, error) {
 		if !isSymmetric(k.Spec) {
 			return k, nil, errRotationUnsupported(k)
@@ -99,7 +103,7 @@ var GetKeyRotationStatus = KeyOperation[kmsapi.KeyIDInput, kmsapi.GetKeyRotation
 			return k, nil, errOrigin(k)
 		}
 		out := &kmsapi.GetKeyRotationStatusOutput{
-			KeyRotationEnabled: k.RotationEnabled && k.State != types.KeyStatePendingDeletion,
+			KeyRotationEnabled: k.RotationEnabled && !k.pendingDeletion(),
 		}
 		if env.rev().rotationOutputs {
 			out.KeyId = ptr(k.ARN())
@@ -115,6 +119,7 @@ var GetKeyRotationStatus = KeyOperation[kmsapi.KeyIDInput, kmsapi.GetKeyRotation
 // material; an EXTERNAL key (2025) makes its material pending rotation
 // current (IMP-108). The previous material stays, for decryption only.
 var RotateKeyOnDemand = KeyOperation[kmsapi.KeyIDInput, kmsapi.KeyIDOutput]{
+	Name:     "RotateKeyOnDemand",
 	Validate: validateKeyID,
 	KeyRef:   keyIDRef,
 	decide:   decideRotateKeyOnDemand,
@@ -131,10 +136,19 @@ func decideRotateKeyOnDemand(k Key, in *kmsapi.KeyIDInput, env Env) (Key, *kmsap
 	switch k.State {
 	case types.KeyStateDisabled: // IMP-111
 		return k, nil, errDisabled(k)
-	case types.KeyStatePendingDeletion:
+	case types.KeyStatePendingDeletion, types.KeyStatePendingReplicaDeletion:
 		return k, nil, errPendingDeletion(k)
 	case types.KeyStatePendingImport: // IMP-110
 		return k, nil, errPendingImport(k)
+	}
+	// IMP-116: only the primary of a multi-Region key rotates (its replicas
+	// follow, SyncMultiRegion), and only once every replica has the new
+	// material; decisions choose KMSInvalidStateException for both.
+	if k.isReplica() {
+		return k, nil, awserr.New(awserr.KMSInvalidState, "%s is a multi-Region replica key; rotate its primary key, %s.", k.ARN(), keyARN(k.PrimaryRegion, k.AccountID, k.ID))
+	}
+	if p := k.pending(); p >= 0 && k.Materials[p].State == types.KeyMaterialStatePendingMultiRegionImportAndRotation {
+		return k, nil, awserr.New(awserr.KMSInvalidState, "Key material %s of %s is not yet imported into every replica key, so it cannot be rotated in.", k.Materials[p].ID, k.ARN())
 	}
 
 	k = k.clone()
@@ -168,6 +182,7 @@ func decideRotateKeyOnDemand(k Key, in *kmsapi.KeyIDInput, env Env) (Key, *kmsap
 // the initial and the pending material included (IMP-118, IMP-119). It
 // works in every key state (IMP-120).
 var ListKeyRotations = KeyOperation[kmsapi.ListKeyRotationsInput, kmsapi.ListKeyRotationsOutput]{
+	Name: "ListKeyRotations",
 	Validate: func(in *kmsapi.ListKeyRotationsInput, env Env) error {
 		var v violations
 		v.requiredString("keyId", in.KeyId, 1, keyIDMax)

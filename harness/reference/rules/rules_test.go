@@ -234,26 +234,40 @@ func TestExpiryIsLazyAndPure(t *testing.T) {
 	}
 }
 
-func TestResolveKeyRef(t *testing.T) {
+// TestLocate: how a key reference is read, for an operation that takes
+// aliases and keys of other accounts (DescribeKey) and for one that takes
+// neither (GetParametersForImport: IMP-010, IMP-017).
+func TestLocate(t *testing.T) {
 	env := testEnv(t, profile.P2025)
+	key := func(account, id string) Target {
+		return Target{Partition: "aws", AccountID: account, Region: "us-east-1", KeyID: id}
+	}
+	alias := Target{Partition: "aws", AccountID: "111122223333", Region: "us-east-1", AliasName: "alias/x"}
 	cases := []struct {
-		ref, id string
-		code    awserr.Code
+		ref                      string
+		describe                 Target
+		describeCode, importCode awserr.Code
 	}{
-		{"abc", "abc", ""},
-		{"arn:aws:kms:us-east-1:111122223333:key/abc", "abc", ""},
-		{"arn:aws:kms:us-west-2:111122223333:key/abc", "", awserr.NotFound},
-		{"arn:aws-cn:kms:us-east-1:111122223333:key/abc", "", awserr.NotFound},
-		{"alias/x", "", awserr.NotFound},
-		{"arn:aws:kms:us-east-1:111122223333:alias/x", "", awserr.NotFound},
-		{"arn:aws:kms:us-east-1:111122223333:key/", "", awserr.InvalidArn},
-		{"arn:aws:kms:us-east-1:111122223333", "", awserr.InvalidArn},
-		{"arn:aws:iam::111122223333:key/abc", "", awserr.InvalidArn},
+		{"abc", key("111122223333", "abc"), "", ""},
+		{"arn:aws:kms:us-east-1:111122223333:key/abc", key("111122223333", "abc"), "", ""},
+		{"arn:aws:kms:us-west-2:111122223333:key/abc", Target{}, awserr.NotFound, awserr.NotFound},
+		{"arn:aws-cn:kms:us-east-1:111122223333:key/abc", Target{}, awserr.NotFound, awserr.NotFound},
+		{"alias/x", alias, "", awserr.NotFound},
+		{"arn:aws:kms:us-east-1:111122223333:alias/x", alias, "", awserr.NotFound},
+		{"arn:aws:kms:us-east-1:444455556666:key/abc", key("444455556666", "abc"), "", awserr.AccessDenied},
+		{"arn:aws:kms:us-east-1:111122223333:key/", Target{}, awserr.InvalidArn, awserr.InvalidArn},
+		{"arn:aws:kms:us-east-1:111122223333", Target{}, awserr.InvalidArn, awserr.InvalidArn},
+		{"arn:aws:iam::111122223333:key/abc", Target{}, awserr.InvalidArn, awserr.InvalidArn},
+		{"arn:aws:kms:us-east-1:111122223333:grant/abc", Target{}, awserr.InvalidArn, awserr.InvalidArn},
 	}
 	for _, c := range cases {
-		id, err := ResolveKeyRef(c.ref, env)
-		if id != c.id || (err == nil) != (c.code == "") || (err != nil && awserr.CodeOf(err) != c.code) {
-			t.Errorf("ResolveKeyRef(%q) = %q, %v; want %q, %s", c.ref, id, err, c.id, c.code)
+		got, err := DescribeKey.Locate(c.ref, env)
+		if got != c.describe || (err == nil) != (c.describeCode == "") || (err != nil && awserr.CodeOf(err) != c.describeCode) {
+			t.Errorf("DescribeKey.Locate(%q) = %+v, %v; want %+v, %s", c.ref, got, err, c.describe, c.describeCode)
+		}
+		_, err = GetParametersForImport.Locate(c.ref, env)
+		if (err == nil) != (c.importCode == "") || (err != nil && awserr.CodeOf(err) != c.importCode) {
+			t.Errorf("GetParametersForImport.Locate(%q): %v, want %s", c.ref, err, c.importCode)
 		}
 	}
 }

@@ -21,6 +21,7 @@ func keyIDRef(in *kmsapi.KeyIDInput) (string, error) { return keyRef(in.KeyId) }
 // EnableKey enables a key: from Disabled (or Enabled, no change); not from
 // PendingDeletion ([3]) or PendingImport ([5], IMP-121).
 var EnableKey = KeyOperation[kmsapi.KeyIDInput, kmsapi.EmptyOutput]{
+	Name:     "EnableKey",
 	Validate: validateKeyID,
 	KeyRef:   keyIDRef,
 	decide: func(k Key, in *kmsapi.KeyIDInput, env Env) (Key, *kmsapi.EmptyOutput, error) {
@@ -30,6 +31,7 @@ var EnableKey = KeyOperation[kmsapi.KeyIDInput, kmsapi.EmptyOutput]{
 
 // DisableKey disables a key, under the same state rules as EnableKey.
 var DisableKey = KeyOperation[kmsapi.KeyIDInput, kmsapi.EmptyOutput]{
+	Name:     "DisableKey",
 	Validate: validateKeyID,
 	KeyRef:   keyIDRef,
 	decide: func(k Key, in *kmsapi.KeyIDInput, env Env) (Key, *kmsapi.EmptyOutput, error) {
@@ -39,7 +41,7 @@ var DisableKey = KeyOperation[kmsapi.KeyIDInput, kmsapi.EmptyOutput]{
 
 func setEnabled(k Key, state types.KeyState, env Env) (Key, *kmsapi.EmptyOutput, error) {
 	switch k.State {
-	case types.KeyStatePendingDeletion:
+	case types.KeyStatePendingDeletion, types.KeyStatePendingReplicaDeletion:
 		return k, nil, errPendingDeletion(k)
 	case types.KeyStatePendingImport:
 		if !env.Mutants.Has(mutant.DisablePendingImport) { // IMP-121
@@ -51,8 +53,12 @@ func setEnabled(k Key, state types.KeyState, env Env) (Key, *kmsapi.EmptyOutput,
 }
 
 // ScheduleKeyDeletion puts a key in PendingDeletion, from Enabled, Disabled
-// or PendingImport (IMP-126).
+// or PendingImport (IMP-126). A multi-Region primary key with replicas goes
+// to PendingReplicaDeletion instead, without a deletion date: its waiting
+// period starts when its last replica is deleted (API-SKD, DG-KS;
+// SyncMultiRegion).
 var ScheduleKeyDeletion = KeyOperation[kmsapi.ScheduleKeyDeletionInput, kmsapi.ScheduleKeyDeletionOutput]{
+	Name: "ScheduleKeyDeletion",
 	Validate: func(in *kmsapi.ScheduleKeyDeletionInput, env Env) error {
 		var v violations
 		v.requiredString("keyId", in.KeyId, 1, keyIDMax)
@@ -69,22 +75,24 @@ var ScheduleKeyDeletion = KeyOperation[kmsapi.ScheduleKeyDeletionInput, kmsapi.S
 	},
 	KeyRef: func(in *kmsapi.ScheduleKeyDeletionInput) (string, error) { return keyRef(in.KeyId) },
 	decide: func(k Key, in *kmsapi.ScheduleKeyDeletionInput, env Env) (Key, *kmsapi.ScheduleKeyDeletionOutput, error) {
-		if k.State == types.KeyStatePendingDeletion {
+		if k.pendingDeletion() {
 			return k, nil, errPendingDeletion(k)
 		}
 		days := int32(30)
 		if in.PendingWindowInDays != nil {
 			days = *in.PendingWindowInDays
 		}
-		k.State = types.KeyStatePendingDeletion
 		k.PendingWindowInDays = days
-		k.DeletionDate = env.Now.Add(time.Duration(days) * 24 * time.Hour)
-		return k, &kmsapi.ScheduleKeyDeletionOutput{
-			KeyId:               ptr(k.ARN()),
-			DeletionDate:        kmsapi.At(k.DeletionDate),
-			KeyState:            k.State,
-			PendingWindowInDays: ptr(days),
-		}, nil
+		out := &kmsapi.ScheduleKeyDeletionOutput{KeyId: ptr(k.ARN()), PendingWindowInDays: ptr(days)}
+		if len(replicasOf(k, env)) > 0 {
+			k.State = types.KeyStatePendingReplicaDeletion
+		} else {
+			k.State = types.KeyStatePendingDeletion
+			k.DeletionDate = env.Now.Add(time.Duration(days) * 24 * time.Hour)
+			out.DeletionDate = kmsapi.At(k.DeletionDate)
+		}
+		out.KeyState = k.State
+		return k, out, nil
 	},
 }
 
@@ -92,10 +100,11 @@ var ScheduleKeyDeletion = KeyOperation[kmsapi.ScheduleKeyDeletionInput, kmsapi.S
 // Disabled (API-CKD); an EXTERNAL key without all its material becomes
 // PendingImport (decisions IMP-127, provisional).
 var CancelKeyDeletion = KeyOperation[kmsapi.KeyIDInput, kmsapi.KeyIDOutput]{
+	Name:     "CancelKeyDeletion",
 	Validate: validateKeyID,
 	KeyRef:   keyIDRef,
 	decide: func(k Key, in *kmsapi.KeyIDInput, env Env) (Key, *kmsapi.KeyIDOutput, error) {
-		if k.State != types.KeyStatePendingDeletion {
+		if !k.pendingDeletion() {
 			return k, nil, errNotPendingDeletion(k)
 		}
 		k.State = types.KeyStateDisabled

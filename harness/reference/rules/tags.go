@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/service/kms/types"
-
 	"github.com/kmsconform/kmsconform/harness/reference/awserr"
 	"github.com/kmsconform/kmsconform/harness/reference/kmsapi"
 )
@@ -42,6 +40,7 @@ func mergeTags(existing map[string]string, tags []kmsapi.Tag) (map[string]string
 
 // TagResource adds or replaces tags; not on a key pending deletion ([3]).
 var TagResource = KeyOperation[kmsapi.TagResourceInput, kmsapi.EmptyOutput]{
+	Name: "TagResource",
 	Validate: func(in *kmsapi.TagResourceInput, env Env) error {
 		var v violations
 		v.requiredString("keyId", in.KeyId, 1, keyIDMax)
@@ -51,7 +50,7 @@ var TagResource = KeyOperation[kmsapi.TagResourceInput, kmsapi.EmptyOutput]{
 	},
 	KeyRef: func(in *kmsapi.TagResourceInput) (string, error) { return keyRef(in.KeyId) },
 	decide: func(k Key, in *kmsapi.TagResourceInput, env Env) (Key, *kmsapi.EmptyOutput, error) {
-		if k.State == types.KeyStatePendingDeletion {
+		if k.pendingDeletion() {
 			return k, nil, errPendingDeletion(k)
 		}
 		tags, err := mergeTags(k.Tags, in.Tags)
@@ -66,6 +65,7 @@ var TagResource = KeyOperation[kmsapi.TagResourceInput, kmsapi.EmptyOutput]{
 
 // ListResourceTags lists a key's tags sorted by tag key, in every key state.
 var ListResourceTags = KeyOperation[kmsapi.ListResourceTagsInput, kmsapi.ListResourceTagsOutput]{
+	Name: "ListResourceTags",
 	Validate: func(in *kmsapi.ListResourceTagsInput, env Env) error {
 		var v violations
 		v.requiredString("keyId", in.KeyId, 1, keyIDMax)

@@ -1,8 +1,8 @@
-// Package store keeps the key records of the reference KMS, per account.
-// Accounts are independent namespaces (the HTTP layer will map access key IDs
-// to accounts); within an account, every key has its own lock, so requests on
-// different keys never wait for each other and requests on one key are
-// applied one at a time.
+// Package store keeps the records of the reference KMS (keys, aliases) per
+// scope: an account in a Region. Scopes are independent namespaces, as AWS
+// accounts and Regions are; within a scope, every record has its own lock, so
+// requests on different records never wait for each other and requests on
+// one record are applied one at a time.
 //
 // The store knows nothing of what a record means: it is generic over the
 // record type, and the decision layer computes every new record.
@@ -13,20 +13,26 @@ import (
 	"sync"
 )
 
-// ErrNotFound means the account has no record with that ID.
-var ErrNotFound = errors.New("store: no such key")
+// ErrNotFound means the scope has no record with that ID.
+var ErrNotFound = errors.New("store: no such record")
 
-// ErrExists means the account already has a record with that ID.
-var ErrExists = errors.New("store: key already exists")
+// ErrExists means the scope already has a record with that ID.
+var ErrExists = errors.New("store: record already exists")
 
-// Store holds records of type R by account and ID. The zero Store is not
-// usable; call New.
-type Store[R any] struct {
-	mu       sync.Mutex
-	accounts map[string]*account[R]
+// Scope is a namespace of records: one account in one Region.
+type Scope struct {
+	AccountID string
+	Region    string
 }
 
-type account[R any] struct {
+// Store holds records of type R by scope and ID. The zero Store is not
+// usable; call New.
+type Store[R any] struct {
+	mu     sync.Mutex
+	scopes map[Scope]*scope[R]
+}
+
+type scope[R any] struct {
 	mu      sync.RWMutex
 	entries map[string]*entry[R]
 	order   []string // IDs in creation order, for stable listing
@@ -40,23 +46,23 @@ type entry[R any] struct {
 
 // New returns an empty store.
 func New[R any]() *Store[R] {
-	return &Store[R]{accounts: map[string]*account[R]{}}
+	return &Store[R]{scopes: map[Scope]*scope[R]{}}
 }
 
-func (s *Store[R]) account(name string) *account[R] {
+func (s *Store[R]) scope(sc Scope) *scope[R] {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, ok := s.accounts[name]
+	a, ok := s.scopes[sc]
 	if !ok {
-		a = &account[R]{entries: map[string]*entry[R]{}}
-		s.accounts[name] = a
+		a = &scope[R]{entries: map[string]*entry[R]{}}
+		s.scopes[sc] = a
 	}
 	return a
 }
 
 // Add stores a new record.
-func (s *Store[R]) Add(acct, id string, r R) error {
-	a := s.account(acct)
+func (s *Store[R]) Add(sc Scope, id string, r R) error {
+	a := s.scope(sc)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if _, ok := a.entries[id]; ok {
@@ -67,7 +73,7 @@ func (s *Store[R]) Add(acct, id string, r R) error {
 	return nil
 }
 
-func (a *account[R]) lookup(id string) (*entry[R], bool) {
+func (a *scope[R]) lookup(id string) (*entry[R], bool) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	e, ok := a.entries[id]
@@ -78,8 +84,8 @@ func (a *account[R]) lookup(id string) (*entry[R], bool) {
 // returns, whether or not fn also returns an error: the decision layer
 // returns the record as it must be kept in both cases. The error is fn's, or
 // ErrNotFound.
-func (s *Store[R]) Update(acct, id string, fn func(R) (R, error)) error {
-	e, ok := s.account(acct).lookup(id)
+func (s *Store[R]) Update(sc Scope, id string, fn func(R) (R, error)) error {
+	e, ok := s.scope(sc).lookup(id)
 	if !ok {
 		return ErrNotFound
 	}
@@ -93,9 +99,19 @@ func (s *Store[R]) Update(acct, id string, fn func(R) (R, error)) error {
 	return err
 }
 
+// Put stores r as the record with the ID, adding it if the scope has none.
+// It is for callers that serialize all access to the record by a lock of
+// their own (the records of one multi-Region key), and so know that no
+// other request changed it since they read it.
+func (s *Store[R]) Put(sc Scope, id string, r R) {
+	if err := s.Update(sc, id, func(R) (R, error) { return r, nil }); errors.Is(err, ErrNotFound) {
+		s.Add(sc, id, r)
+	}
+}
+
 // Get returns a record.
-func (s *Store[R]) Get(acct, id string) (R, bool) {
-	e, ok := s.account(acct).lookup(id)
+func (s *Store[R]) Get(sc Scope, id string) (R, bool) {
+	e, ok := s.scope(sc).lookup(id)
 	if !ok {
 		var zero R
 		return zero, false
@@ -109,9 +125,9 @@ func (s *Store[R]) Get(acct, id string) (R, bool) {
 	return e.record, true
 }
 
-// List returns the account's records in creation order.
-func (s *Store[R]) List(acct string) []R {
-	a := s.account(acct)
+// List returns the scope's records in creation order.
+func (s *Store[R]) List(sc Scope) []R {
+	a := s.scope(sc)
 	a.mu.RLock()
 	entries := make([]*entry[R], 0, len(a.order))
 	for _, id := range a.order {
@@ -129,17 +145,17 @@ func (s *Store[R]) List(acct string) []R {
 	return out
 }
 
-// Count is how many records the account has.
-func (s *Store[R]) Count(acct string) int {
-	a := s.account(acct)
+// Count is how many records the scope has.
+func (s *Store[R]) Count(sc Scope) int {
+	a := s.scope(sc)
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	return len(a.entries)
 }
 
 // Remove forgets a record for good.
-func (s *Store[R]) Remove(acct, id string) {
-	a := s.account(acct)
+func (s *Store[R]) Remove(sc Scope, id string) {
+	a := s.scope(sc)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	e, ok := a.entries[id]

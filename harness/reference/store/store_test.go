@@ -7,36 +7,41 @@ import (
 	"testing"
 )
 
+var (
+	acct  = Scope{AccountID: "111122223333", Region: "us-east-1"}
+	other = Scope{AccountID: "111122223333", Region: "us-west-2"}
+)
+
 func TestAddGetListRemove(t *testing.T) {
 	s := New[int]()
 	for i, id := range []string{"c", "a", "b"} {
-		if err := s.Add("acct", id, i); err != nil {
+		if err := s.Add(acct, id, i); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.Add("acct", "a", 9); !errors.Is(err, ErrExists) {
+	if err := s.Add(acct, "a", 9); !errors.Is(err, ErrExists) {
 		t.Fatalf("second Add of a: %v, want ErrExists", err)
 	}
-	if s.Count("acct") != 3 || s.Count("other") != 0 {
-		t.Fatalf("Count = %d, %d", s.Count("acct"), s.Count("other"))
+	if s.Count(acct) != 3 || s.Count(other) != 0 {
+		t.Fatalf("Count = %d, %d", s.Count(acct), s.Count(other))
 	}
-	if got := s.List("acct"); fmt.Sprint(got) != "[0 1 2]" {
+	if got := s.List(acct); fmt.Sprint(got) != "[0 1 2]" {
 		t.Fatalf("List = %v, want creation order [0 1 2]", got)
 	}
-	if got := s.List("other"); len(got) != 0 {
-		t.Fatalf("another account sees %v", got)
+	if got := s.List(other); len(got) != 0 {
+		t.Fatalf("another scope sees %v", got)
 	}
-	if _, ok := s.Get("other", "a"); ok {
-		t.Fatal("another account sees key a")
+	if _, ok := s.Get(other, "a"); ok {
+		t.Fatal("another scope sees key a")
 	}
-	s.Remove("acct", "a")
-	if _, ok := s.Get("acct", "a"); ok {
+	s.Remove(acct, "a")
+	if _, ok := s.Get(acct, "a"); ok {
 		t.Fatal("Get after Remove found the key")
 	}
-	if err := s.Update("acct", "a", func(r int) (int, error) { return r, nil }); !errors.Is(err, ErrNotFound) {
+	if err := s.Update(acct, "a", func(r int) (int, error) { return r, nil }); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Update after Remove: %v, want ErrNotFound", err)
 	}
-	if got := s.List("acct"); fmt.Sprint(got) != "[0 2]" {
+	if got := s.List(acct); fmt.Sprint(got) != "[0 2]" {
 		t.Fatalf("List after Remove = %v", got)
 	}
 }
@@ -45,12 +50,12 @@ func TestAddGetListRemove(t *testing.T) {
 // layer decides what a failed request leaves behind.
 func TestUpdateKeepsReturnedRecord(t *testing.T) {
 	s := New[int]()
-	s.Add("acct", "k", 1)
+	s.Add(acct, "k", 1)
 	boom := errors.New("boom")
-	if err := s.Update("acct", "k", func(r int) (int, error) { return r + 1, boom }); !errors.Is(err, boom) {
+	if err := s.Update(acct, "k", func(r int) (int, error) { return r + 1, boom }); !errors.Is(err, boom) {
 		t.Fatalf("Update error = %v", err)
 	}
-	if r, _ := s.Get("acct", "k"); r != 2 {
+	if r, _ := s.Get(acct, "k"); r != 2 {
 		t.Fatalf("record = %d, want 2", r)
 	}
 }
@@ -58,18 +63,33 @@ func TestUpdateKeepsReturnedRecord(t *testing.T) {
 // Updates of one key are applied one at a time.
 func TestConcurrentUpdates(t *testing.T) {
 	s := New[int]()
-	s.Add("acct", "k", 0)
+	s.Add(acct, "k", 0)
 	var wg sync.WaitGroup
 	for range 100 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s.Update("acct", "k", func(r int) (int, error) { return r + 1, nil })
-			s.List("acct")
+			s.Update(acct, "k", func(r int) (int, error) { return r + 1, nil })
+			s.List(acct)
 		}()
 	}
 	wg.Wait()
-	if r, _ := s.Get("acct", "k"); r != 100 {
+	if r, _ := s.Get(acct, "k"); r != 100 {
 		t.Fatalf("record = %d after 100 increments", r)
+	}
+}
+
+// Put replaces a record or adds it.
+func TestPut(t *testing.T) {
+	s := New[int]()
+	s.Put(acct, "k", 1)
+	s.Put(acct, "k", 2)
+	if r, _ := s.Get(acct, "k"); r != 2 || s.Count(acct) != 1 {
+		t.Fatalf("record = %d, count %d", r, s.Count(acct))
+	}
+	s.Remove(acct, "k")
+	s.Put(acct, "k", 3)
+	if r, ok := s.Get(acct, "k"); !ok || r != 3 {
+		t.Fatalf("Put after Remove: %d, %v", r, ok)
 	}
 }
