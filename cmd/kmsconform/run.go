@@ -9,8 +9,10 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	tclog "github.com/testcontainers/testcontainers-go/log"
 
 	"github.com/kmsconform/kmsconform/harness/config"
+	"github.com/kmsconform/kmsconform/harness/target"
 	"github.com/kmsconform/kmsconform/reports"
 	"github.com/kmsconform/kmsconform/suites/conform"
 	_ "github.com/kmsconform/kmsconform/suites/importkm" // the specs this binary runs
@@ -75,7 +77,7 @@ unexpected pass (a known failure now passes: tighten the baseline).`,
 // the prefix.
 func addConfigFlags(fs *pflag.FlagSet, f *config.Flags) {
 	fs.StringVar(&f.Endpoint, "endpoint", "", "KMS endpoint URL (default: "+config.EnvEndpoint+", then "+config.EnvSDKEndpoint+", then the embedded reference)")
-	fs.StringVar(&f.Target, "target", "", "a target the harness starts instead of an endpoint")
+	fs.StringVar(&f.Target, "target", "", "a KMS the harness starts in a Docker container and removes afterwards: "+target.ContainerTargets)
 	fs.StringVar(&f.Region, "region", "", "AWS region (default: AWS_REGION, then "+config.DefaultRegion+")")
 	fs.StringVar(&f.Profile, "profile", "", "import-rule profile the target claims: 2022, 2023 or 2025 (default 2022)")
 	fs.StringVar(&f.ConfigFile, "config", "", "YAML configuration file")
@@ -91,6 +93,11 @@ func addConfigFlags(fs *pflag.FlagSet, f *config.Flags) {
 // once per process, serially (RunSpecs); that is why --parallel starts
 // shards as child processes instead of running specs on goroutines.
 func runInProcess(cmd *cobra.Command, o runOptions) error {
+	if !o.verbose {
+		// testcontainers-go logs a banner and every step of a container to
+		// stderr; a container target prints a line per slow step itself.
+		tclog.SetDefault(tclog.NewNoopLogger())
+	}
 	conform.Flags = o.Flags
 	conform.Flags.Prefix = "--"
 	filter := o.labelFilter

@@ -138,7 +138,7 @@ func Resolve(flags Flags, getenv func(string) string) (Config, error) {
 	}
 	cfg.Target, _ = first(sourced{flags.Target, ""}, sourced{file.Target, ""})
 	if cfg.Target != "" && cfg.Endpoint != "" {
-		note(fmt.Errorf("both a target (%q) and an endpoint (%q from %s) are set: give one; a target is started by the harness, an endpoint is already running", cfg.Target, cfg.Endpoint, cfg.EndpointSource))
+		note(fmt.Errorf("both a target (%q) and an endpoint (%q from %s) are set: give one; a target is started by the harness, an endpoint is already running", RedactTarget(cfg.Target), cfg.Endpoint, cfg.EndpointSource))
 	}
 
 	cfg.Region, _ = first(sourced{flags.Region, ""}, sourced{file.Region, ""}, sourced{getenv("AWS_REGION"), ""}, sourced{getenv("AWS_DEFAULT_REGION"), ""}, sourced{DefaultRegion, ""})
@@ -263,7 +263,7 @@ func first(candidates ...sourced) (value, source string) {
 func (c Config) Redacted() map[string]any {
 	out := map[string]any{
 		"endpoint":     c.Endpoint,
-		"target":       c.Target,
+		"target":       RedactTarget(c.Target),
 		"region":       c.Region,
 		"profile":      string(c.Profile),
 		"capabilities": c.Capabilities.List(),
@@ -283,6 +283,19 @@ func (c Config) Redacted() map[string]any {
 		out["second-account"] = c.SecondAccount.redacted()
 	}
 	return out
+}
+
+// RedactTarget hides the values of a target's env=NAME=VALUE items
+// (--target image=REF,port=N,env=LICENCE=...): they may be secrets.
+func RedactTarget(target string) string {
+	items := strings.Split(target, ",")
+	for i, item := range items {
+		if value, ok := strings.CutPrefix(item, "env="); ok {
+			name, _, _ := strings.Cut(value, "=")
+			items[i] = "env=" + name + "=***"
+		}
+	}
+	return strings.Join(items, ",")
 }
 
 func (c *Credentials) redacted() map[string]string {

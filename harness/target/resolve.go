@@ -1,13 +1,14 @@
 package target
 
 import (
-	"fmt"
-
 	"github.com/kmsconform/kmsconform/harness/config"
 )
 
-// Resolve picks the target a configuration names: a running endpoint, a
-// target to start, or (neither given) the embedded reference.
+// Resolve picks the target a configuration names: a running endpoint, the
+// embedded reference (no target, or "embedded"), or a container to start
+// (see ContainerTargets). The kmsconform command, the suite under
+// `go test`/`ginkgo` (--kms.target) and the fuzzers all resolve target
+// names here.
 func Resolve(cfg config.Config) (Target, error) {
 	switch {
 	case cfg.Endpoint != "":
@@ -15,5 +16,5 @@ func Resolve(cfg config.Config) (Target, error) {
 	case cfg.Target == "" || cfg.Target == "embedded":
 		return &Embedded{Profile: cfg.Reference.Profile, Mutant: cfg.Reference.Mutant}, nil
 	}
-	return nil, fmt.Errorf("unknown target %q: use an endpoint URL (--kms.endpoint), or leave both empty for the embedded reference", cfg.Target)
+	return containerTarget(cfg)
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
@@ -58,12 +60,23 @@ func Run(t ginkgo.GinkgoTestingT, description string, opts RunOptions) (bool, er
 		baseline = &b
 	}
 
-	ctx := context.Background()
+	// No signal may end the process while it holds a target: a container
+	// would outlive it (testcontainers' reaper is disabled where no
+	// registry is reachable, so removing it is ours). Until the specs
+	// start, a signal cancels the target's start; while they run, Ginkgo
+	// interrupts them on SIGINT and SIGTERM and reports, and a hung-up
+	// terminal or a closed output pipe (`| head`) only loses the output.
+	// Either way Run returns, and the deferred Stop removes the container.
+	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
+	defer stopSignals()
 	s, err := Start(ctx, cfg)
 	if err != nil {
+		if ctx.Err() != nil {
+			return false, fmt.Errorf("interrupted while starting the target: %w", err)
+		}
 		return false, err
 	}
-	defer func() { _ = s.Target.Stop(ctx) }()
+	defer func() { _ = s.Target.Stop(context.WithoutCancel(ctx)) }()
 	Use(s)
 	gomega.RegisterFailHandler(ginkgo.Fail)
 

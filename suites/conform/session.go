@@ -56,7 +56,7 @@ var Flags config.Flags
 // RegisterFlags registers the --kms.* flags on fs.
 func RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&Flags.Endpoint, "kms.endpoint", "", "KMS endpoint URL (default: "+config.EnvEndpoint+", then "+config.EnvSDKEndpoint+", then the embedded reference KMS)")
-	fs.StringVar(&Flags.Target, "kms.target", "", "a target the harness starts instead of an endpoint (reference, local-kms, localstack, image=REF,port=N)")
+	fs.StringVar(&Flags.Target, "kms.target", "", "a KMS the harness starts in a Docker container instead of an endpoint: "+target.ContainerTargets)
 	fs.StringVar(&Flags.Region, "kms.region", "", "AWS region (default: AWS_REGION, then "+config.DefaultRegion+")")
 	fs.StringVar(&Flags.Profile, "kms.profile", "", "import-rule profile the target claims: 2022, 2023 or 2025 (default 2022)")
 	fs.StringVar(&Flags.ConfigFile, "kms.config", "", "YAML configuration file")
