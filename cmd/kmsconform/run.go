@@ -85,6 +85,7 @@ func addConfigFlags(fs *pflag.FlagSet, f *config.Flags) {
 	fs.BoolVar(&f.Strict, "strict", false, "also demand the exact error code where AWS does not document it")
 	fs.StringVar(&f.ReportDir, "report-dir", "", "directory for the report bundle (an empty or new one): results.json, report.json, junit.xml, summary.md, report.html, SHA256SUMS")
 	fs.StringVar(&f.Baseline, "baseline", "", "baseline file of known failures: pass when exactly these fail (see `kmsconform report baseline`)")
+	fs.StringVar(&f.SecondRegion, "second-region", "", "another region of the service, where the multi-Region specs put replicas (capability multi-region)")
 	fs.StringVar(&f.ReferenceProfile, "reference-profile", "", "profile the embedded reference behaves as (default: --profile)")
 	fs.StringVar(&f.ReferenceMutant, "mutant", "", "run the embedded reference with this named fault (see `kmsconform serve --list-mutants`)")
 }

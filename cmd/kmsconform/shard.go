@@ -145,6 +145,7 @@ func (o runOptions) args() []string {
 	add("config", o.ConfigFile)
 	add("capabilities", o.Capabilities)
 	add("report-dir", o.ReportDir)
+	add("second-region", o.SecondRegion)
 	add("reference-profile", o.ReferenceProfile)
 	add("mutant", o.ReferenceMutant)
 	add("label-filter", o.labelFilter)

@@ -22,20 +22,18 @@ import (
 	"github.com/kmsconform/kmsconform/harness/target"
 )
 
-// Static test credentials for loopback targets (the embedded reference, a
-// local container). They are not secret: a loopback KMS either ignores
-// signatures or is configured with these.
-const (
-	TestAccessKeyID     = "AKIAKMSCONFORMTEST01"
-	TestSecretAccessKey = "kmsconform-static-test-secret-not-a-real-credential"
-)
-
 // New returns a KMS client for the started target. Credentials, in order: the
-// config file's, the SDK's default chain when the endpoint is remote or the
-// environment names credentials, otherwise the static test credentials (so a
-// loopback run never consults instance metadata or any other address).
+// config file's, those the target itself names (the embedded reference knows
+// only its test accounts), the SDK's default chain when the endpoint is
+// remote or the environment names credentials, otherwise the static test
+// credentials (so a loopback run never consults instance metadata or any
+// other address).
 func New(ctx context.Context, cfg config.Config, ep target.Endpoint) (*kms.Client, error) {
-	return newClient(ctx, cfg, ep, cfg.Credentials)
+	creds := cfg.Credentials
+	if creds == nil {
+		creds = ep.Credentials
+	}
+	return newClient(ctx, cfg, ep, creds)
 }
 
 // NewSecondAccount returns a client that signs with the second account's
@@ -45,6 +43,14 @@ func NewSecondAccount(ctx context.Context, cfg config.Config, ep target.Endpoint
 		return nil, errors.New("no second-account credentials are configured: add a second-account section to the --kms.config file")
 	}
 	return newClient(ctx, cfg, ep, cfg.SecondAccount)
+}
+
+// NewInRegion returns a client of the run's account for another region of
+// the same endpoint, for the multi-Region rules.
+func NewInRegion(ctx context.Context, cfg config.Config, ep target.Endpoint, region string) (*kms.Client, error) {
+	cfg.Region = region
+	ep.Region = ""
+	return New(ctx, cfg, ep)
 }
 
 func newClient(ctx context.Context, cfg config.Config, ep target.Endpoint, creds *config.Credentials) (*kms.Client, error) {
@@ -57,7 +63,7 @@ func newClient(ctx context.Context, cfg config.Config, ep target.Endpoint, creds
 	case creds != nil:
 		provider = credentials.NewStaticCredentialsProvider(creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken)
 	case ep.Loopback && config.Getenv("AWS_ACCESS_KEY_ID") == "":
-		provider = credentials.NewStaticCredentialsProvider(TestAccessKeyID, TestSecretAccessKey, "")
+		provider = credentials.NewStaticCredentialsProvider(config.TestCredentials.AccessKeyID, config.TestCredentials.SecretAccessKey, "")
 	}
 	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(region)}
 	if provider != nil {

@@ -58,6 +58,9 @@ type Config struct {
 	Reference ReferenceOptions
 	// Credentials, when set, replace the SDK's default credential chain.
 	Credentials *Credentials
+	// SecondRegion is another region of the same service, for the
+	// multi-Region rules (capability multi-region): replicas go there.
+	SecondRegion string
 	// SecondAccount holds the credentials of another account for the
 	// cross-account rules (capability second-account).
 	SecondAccount *Credentials
@@ -103,6 +106,7 @@ type Flags struct {
 	Baseline         string
 	ReferenceProfile string
 	ReferenceMutant  string
+	SecondRegion     string
 }
 
 // Resolve combines flags, the YAML file named by flags.ConfigFile and the
@@ -192,8 +196,19 @@ func Resolve(flags Flags, getenv func(string) string) (Config, error) {
 			note(fmt.Errorf("second-account in %s: account-id is missing: the cross-account rules build the other account's key ARNs from it", flags.ConfigFile))
 		}
 	}
-	if cfg.Capabilities.Has(SecondAccount) && cfg.SecondAccount == nil {
-		note(fmt.Errorf("capability second-account is declared but no second-account credentials are configured: add a second-account section (access-key-id, secret-access-key, account-id) to the %sconfig file", prefix))
+	cfg.SecondRegion, _ = first(sourced{flags.SecondRegion, ""}, sourced{file.SecondRegion, ""})
+	if cfg.SecondRegion != "" && cfg.SecondRegion == cfg.Region {
+		note(fmt.Errorf("%ssecond-region %s is the run's own region: give another region of the service, where replicas go", prefix, cfg.SecondRegion))
+	}
+	// The embedded reference provides a second account and region itself
+	// (target.Endpoint.Provides); any other target needs them configured.
+	if !cfg.Embedded() {
+		if cfg.Capabilities.Has(SecondAccount) && cfg.SecondAccount == nil {
+			note(fmt.Errorf("capability second-account is declared but no second-account credentials are configured: add a second-account section (access-key-id, secret-access-key, account-id) to the %sconfig file", prefix))
+		}
+		if cfg.Capabilities.Has(MultiRegion) && cfg.SecondRegion == "" {
+			note(fmt.Errorf("capability multi-region is declared but no second region is configured: give %ssecond-region REGION (another region of the same service, where replicas go)", prefix))
+		}
 	}
 
 	cfg.RunID = getenv(EnvRunID)
@@ -204,6 +219,12 @@ func Resolve(flags Flags, getenv func(string) string) (Config, error) {
 		return Config{}, errors.Join(problems...)
 	}
 	return cfg, nil
+}
+
+// Embedded reports whether the run targets the embedded reference KMS
+// (neither an endpoint nor another target).
+func (c Config) Embedded() bool {
+	return c.Endpoint == "" && (c.Target == "" || c.Target == "embedded")
 }
 
 // NewRunID makes a run id that sorts by time and is unique across machines.
@@ -270,6 +291,9 @@ func (c Config) Redacted() map[string]any {
 		"strict":       c.Strict,
 		"run-id":       c.RunID,
 	}
+	if c.SecondRegion != "" {
+		out["second-region"] = c.SecondRegion
+	}
 	if c.Endpoint == "" && (c.Target == "" || c.Target == "reference") {
 		out["reference-profile"] = string(c.Reference.Profile)
 		if c.Reference.Mutant != "" {
@@ -312,3 +336,20 @@ func (c *Credentials) redacted() map[string]string {
 
 // Getenv is os.Getenv; a variable so callers read as Resolve(flags, config.Getenv).
 var Getenv = os.Getenv
+
+// Loopback test credentials: the embedded reference knows exactly these two
+// accounts and verifies their signatures, and a run against any loopback
+// endpoint signs with the first when nothing else is configured. They are
+// not secret; they exist so the signing path is exercised for real.
+var (
+	TestCredentials = Credentials{
+		AccessKeyID:     "AKIAKMSCONFORMTEST01",
+		SecretAccessKey: "kmsconform-static-test-secret-not-a-real-credential",
+		AccountID:       "111122223333",
+	}
+	SecondTestCredentials = Credentials{
+		AccessKeyID:     "AKIAKMSCONFORMTEST02",
+		SecretAccessKey: "kmsconform-second-test-secret-not-a-real-credential",
+		AccountID:       "444455556666",
+	}
+)

@@ -21,6 +21,7 @@ import (
 //	report-dir: out/
 //	credentials: {access-key-id: ..., secret-access-key: ...}
 //	second-account: {access-key-id: ..., secret-access-key: ..., account-id: "444455556666"}
+//	second-region: us-west-2
 type File struct {
 	Endpoint      string       `yaml:"endpoint"`
 	Target        string       `yaml:"target"`
@@ -32,6 +33,7 @@ type File struct {
 	Reference     FileRef      `yaml:"reference"`
 	Credentials   *Credentials `yaml:"credentials"`
 	SecondAccount *Credentials `yaml:"second-account"`
+	SecondRegion  string       `yaml:"second-region"`
 }
 
 // FileRef configures the embedded reference from the file.
@@ -56,7 +58,7 @@ func ParseFile(path string, data []byte) (File, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-		return File{}, fmt.Errorf("config file %s: %v (known keys: endpoint, target, region, profile, capabilities, strict, report-dir, reference, credentials, second-account)", path, err)
+		return File{}, fmt.Errorf("config file %s: %v (known keys: endpoint, target, region, profile, capabilities, strict, report-dir, reference, credentials, second-account, second-region)", path, err)
 	}
 	return f, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/kmsconform/kmsconform/fixtures/material"
+	"github.com/kmsconform/kmsconform/harness/config"
 	"github.com/kmsconform/kmsconform/harness/profile"
 	"github.com/kmsconform/kmsconform/harness/reference"
 	"github.com/kmsconform/kmsconform/harness/reference/clock"
@@ -30,10 +31,17 @@ import (
 // one instance never share a key pair, which is what the rules about
 // mismatched tokens and public keys (IMP-060) need within a spec; `kmsconform
 // serve` keeps generating a fresh key pair for every response.
+//
+// It serves two accounts (config.TestCredentials and
+// config.SecondTestCredentials, whose signatures it verifies) and two
+// regions (the run's and a second one), so the cross-account and
+// multi-Region rules run in every default run.
 type Embedded struct {
 	Profile profile.Profile
 	// Mutant, when set, is the named fault the reference runs with.
 	Mutant string
+	// Region is the run's region; the reference also serves SecondRegion.
+	Region string
 
 	mu      sync.Mutex
 	started bool
@@ -52,14 +60,57 @@ func (e *Embedded) Name() string {
 
 // Start implements Target.
 func (e *Embedded) Start(context.Context) (Endpoint, error) {
-	url, err := e.serve(reference.Options{Profile: e.Profile, Mutants: e.mutants(), WrappingKeys: &testKeyCycle{}})
+	url, err := e.serve(e.options(nil))
 	if err != nil {
 		return Endpoint{}, err
 	}
 	e.mu.Lock()
 	e.started = true
 	e.mu.Unlock()
-	return Endpoint{URL: url, Loopback: true, Clocks: e}, nil
+	second := config.SecondTestCredentials
+	return Endpoint{
+		URL: url, Loopback: true, Clocks: e, Credentials: &config.TestCredentials,
+		Provides: Provided{
+			Capabilities:  []config.Capability{config.SecondAccount, config.MultiRegion},
+			SecondAccount: &second,
+			SecondRegion:  e.secondRegion(),
+		},
+	}, nil
+}
+
+// options are the reference's options: the run's profile and mutant, the
+// two test accounts, the two regions and the fixed wrapping key cycle. An
+// instance with a movable clock does not verify signatures: SigV4 refuses a
+// request dated more than five minutes from the server's clock, and moving
+// that clock a day ahead is the instance's purpose.
+func (e *Embedded) options(c clock.Clock) reference.Options {
+	account := func(creds config.Credentials) reference.Account {
+		a := reference.Account{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey, AccountID: creds.AccountID}
+		if c != nil {
+			a.SecretAccessKey = ""
+		}
+		return a
+	}
+	return reference.Options{
+		Profile: e.Profile, Mutants: e.mutants(), WrappingKeys: &testKeyCycle{}, Clock: c,
+		Accounts: []reference.Account{account(config.TestCredentials), account(config.SecondTestCredentials)},
+		Regions:  []string{e.region(), e.secondRegion()},
+	}
+}
+
+func (e *Embedded) region() string {
+	if e.Region == "" {
+		return config.DefaultRegion
+	}
+	return e.Region
+}
+
+// secondRegion is where the multi-Region specs put replicas.
+func (e *Embedded) secondRegion() string {
+	if e.region() == "us-west-2" {
+		return "us-east-1"
+	}
+	return "us-west-2"
 }
 
 // NewClockedInstance implements ClockedInstances: a second reference, with
@@ -73,7 +124,7 @@ func (e *Embedded) NewClockedInstance(context.Context) (*ClockedInstance, error)
 		return nil, errors.New("the embedded reference is not started")
 	}
 	manual := clock.NewManual(time.Now())
-	ref, err := reference.New(reference.Options{Profile: e.Profile, Mutants: e.mutants(), WrappingKeys: &testKeyCycle{}, Clock: manual})
+	ref, err := reference.New(e.options(manual))
 	if err != nil {
 		return nil, err
 	}

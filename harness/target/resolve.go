@@ -14,7 +14,7 @@ func Resolve(cfg config.Config) (Target, error) {
 	case cfg.Endpoint != "":
 		return Remote{URL: cfg.Endpoint}, nil
 	case cfg.Target == "" || cfg.Target == "embedded":
-		return &Embedded{Profile: cfg.Reference.Profile, Mutant: cfg.Reference.Mutant}, nil
+		return &Embedded{Profile: cfg.Reference.Profile, Mutant: cfg.Reference.Mutant, Region: cfg.Region}, nil
 	}
 	return containerTarget(cfg)
 }

@@ -6,7 +6,10 @@ package target
 
 import (
 	"context"
+	"strings"
 	"time"
+
+	"github.com/kmsconform/kmsconform/harness/config"
 )
 
 // Target is a KMS the suite can run against.
@@ -33,6 +36,45 @@ type Endpoint struct {
 	// Clocks is non-nil only for in-process targets: it gives a spec a
 	// private instance of the target whose clock the spec can move.
 	Clocks ClockedInstances
+	// Credentials, when set, are the credentials the target accepts, used
+	// unless the configuration names others.
+	Credentials *config.Credentials
+	// Provides is what the target brings for the optional capabilities, so
+	// a run against it declares them without configuration.
+	Provides Provided
+}
+
+// Provided is what a target brings for the optional capabilities: the
+// embedded reference serves a second account and a second region.
+type Provided struct {
+	Capabilities  []config.Capability
+	SecondAccount *config.Credentials
+	SecondRegion  string
+}
+
+// ApplyTo returns cfg with what the target provides filled in where the
+// configuration left it empty.
+func (p Provided) ApplyTo(cfg config.Config) (config.Config, error) {
+	if len(p.Capabilities) > 0 {
+		names := cfg.Capabilities.List()
+		for _, c := range p.Capabilities {
+			if !cfg.Capabilities.Has(c) {
+				names = append(names, string(c))
+			}
+		}
+		caps, err := config.ParseCapabilities(strings.Join(names, ","))
+		if err != nil {
+			return cfg, err
+		}
+		cfg.Capabilities = caps
+	}
+	if cfg.SecondAccount == nil {
+		cfg.SecondAccount = p.SecondAccount
+	}
+	if cfg.SecondRegion == "" {
+		cfg.SecondRegion = p.SecondRegion
+	}
+	return cfg, nil
 }
 
 // ClockedInstances is offered by targets whose time the suite controls (the

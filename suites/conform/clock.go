@@ -84,7 +84,7 @@ func privateClock(ctx context.Context) (Clock, bool) {
 	inst, err := session.Endpoint.Clocks.NewClockedInstance(ctx)
 	gomega.Expect(err).NotTo(gomega.HaveOccurred(), "starting a private reference instance with a movable clock")
 	ginkgo.DeferCleanup(inst.Close)
-	c, err := client.New(ctx, session.Config, target.Endpoint{URL: inst.URL, Loopback: true})
+	c, err := client.New(ctx, session.Config, target.Endpoint{URL: inst.URL, Loopback: true, Credentials: session.Endpoint.Credentials})
 	gomega.Expect(err).NotTo(gomega.HaveOccurred(), "client for the private reference instance")
 	return Clock{
 		Client: c, TokenLifetime: AWSTokenLifetime, InProcess: true,

@@ -65,6 +65,7 @@ func RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&Flags.ReportDir, "kms.report-dir", "", "directory for the report bundle: results.json, report.json, junit.xml, summary.md, report.html, SHA256SUMS")
 	fs.StringVar(&Flags.Baseline, "kms.baseline", "", "baseline file of known failures: the run passes when exactly these fail (serial runs only, not ginkgo -p)")
 	fs.StringVar(&Flags.ReferenceProfile, "kms.reference-profile", "", "profile the embedded reference behaves as (default: the claimed profile)")
+	fs.StringVar(&Flags.SecondRegion, "kms.second-region", "", "another region of the service, where the multi-Region specs put replicas (capability multi-region)")
 	fs.StringVar(&Flags.ReferenceMutant, "kms.reference-mutant", "", "named fault to inject into the embedded reference (see `kmsconform serve --list-mutants`)")
 }
 
@@ -103,6 +104,10 @@ func Start(ctx context.Context, cfg config.Config) (Session, error) {
 	if err != nil {
 		_ = t.Stop(ctx)
 		return Session{}, fmt.Errorf("starting %s: %w", t.Name(), err)
+	}
+	if cfg, err = ep.Provides.ApplyTo(cfg); err != nil {
+		_ = t.Stop(ctx)
+		return Session{}, err
 	}
 	c, err := client.New(ctx, cfg, ep)
 	if err == nil {

@@ -747,16 +747,12 @@ func mmParamCases() map[string]mmParamCase {
 	return out
 }
 
-// mmReplicaRegion is the Region a spec replicates a multi-Region key to:
-// another Region of the run's partition. The configuration has no setting for
-// it yet, so it is the first of two well-known Regions that is not the run's.
+// mmReplicaRegion is the Region a spec replicates a multi-Region key to: the
+// target's second Region (capability multi-region), which the target
+// declares or the run configures (--kms.second-region).
 func mmReplicaRegion() string {
-	for _, r := range []string{"us-west-2", "us-east-1"} {
-		if r != conform.Config().Region {
-			return r
-		}
-	}
-	return "" // unreachable: the run has one Region
+	GinkgoHelper()
+	return conform.SecondRegion()
 }
 
 // mmMustReplicate replicates the multi-Region primary key id into
