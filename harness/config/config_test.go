@@ -78,7 +78,9 @@ func TestResolveRejectsBadValues(t *testing.T) {
 		{"file profile", Flags{}, "profile: \"2021\"\n", `profile in `},
 		{"file capabilities", Flags{}, "capabilities: [fly]\n", `capabilities in `},
 		{"half credentials", Flags{}, "credentials: {access-key-id: AKIAEXAMPLE}\n", `both access-key-id and secret-access-key are needed`},
-		{"second-account capability without credentials", Flags{Capabilities: "second-account"}, "", `no second-account credentials are configured`},
+		{"second-account capability without credentials", Flags{Capabilities: "second-account", Endpoint: "http://127.0.0.1:1"}, "", `no second-account credentials are configured`},
+		{"multi-region capability without a second region", Flags{Capabilities: "multi-region", Endpoint: "http://127.0.0.1:1"}, "", `no second region is configured: give --kms.second-region REGION`},
+		{"second region equal to the region", Flags{Region: "eu-west-1", SecondRegion: "eu-west-1"}, "", `is the run's own region`},
 		{"second account without account id", Flags{}, "second-account: {access-key-id: A, secret-access-key: B}\n", `account-id is missing`},
 	}
 	for _, c := range cases {
@@ -101,6 +103,13 @@ func TestResolveReportsEveryProblem(t *testing.T) {
 	_, err := Resolve(Flags{Profile: "1999", Capabilities: "warp"}, env(nil))
 	if err == nil || !strings.Contains(err.Error(), "1999") || !strings.Contains(err.Error(), "warp") {
 		t.Fatalf("want both problems in one error, got %v", err)
+	}
+}
+
+func TestEmbeddedReferenceNeedsNoSecondAccountOrRegion(t *testing.T) {
+	// The embedded reference brings both (target.Endpoint.Provides).
+	if _, err := Resolve(Flags{Capabilities: "second-account,multi-region"}, env(nil)); err != nil {
+		t.Fatal(err)
 	}
 }
 
