@@ -179,14 +179,18 @@ func TestCrossAccountRules(t *testing.T) {
 			}
 		}},
 		{"IMP-104", "DescribeKey with another account's key ARN", all, func(k *kmsTest) {
-			id := k.external(sym)
 			b := k.asAccount(accountB, accountB.SecretAccessKey)
+			private := k.external(sym)
+			_, err := b.c.DescribeKey(b.ctx, &kms.DescribeKeyInput{KeyId: aws.String(k.arn(private))})
+			wantCode(k.t, err, "AccessDeniedException") // the default key policy names only the key's own account
+
+			id := k.externalSharedWith(sym, accountB)
 			md := b.describe(k.arn(id))
 			if *md.KeyId != id || *md.AWSAccountId != accountA.AccountID || md.KeyState != types.KeyStatePendingImport {
 				k.t.Fatalf("DescribeKey from account B: %+v", md)
 			}
-			// The key policy the reference models lets account B use the key
-			// too ("Cross-account use: Yes").
+			// The key policy lets account B use the key ("Cross-account
+			// use: Yes").
 			k.mustImport(id, newMaterial(k.t, sym))
 			ct := b.mustEncrypt(k.arn(id), []byte("from B"))
 			k.mustDecrypt(id, ct, "from B")
@@ -194,7 +198,7 @@ func TestCrossAccountRules(t *testing.T) {
 			if md := b.describe("arn:aws:kms:us-east-1:111122223333:alias/of-a"); *md.KeyId != id {
 				k.t.Fatalf("DescribeKey by account A's alias ARN: %s", *md.KeyId)
 			}
-			_, err := b.c.DescribeKey(b.ctx, &kms.DescribeKeyInput{KeyId: aws.String("alias/of-a")})
+			_, err = b.c.DescribeKey(b.ctx, &kms.DescribeKeyInput{KeyId: aws.String("alias/of-a")})
 			wantCode(k.t, err, "NotFoundException") // an alias name is B's own
 		}},
 	})

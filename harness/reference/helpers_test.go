@@ -196,6 +196,14 @@ func (k *kmsTest) external(spec types.KeySpec) string {
 	return k.createKey(&kms.CreateKeyInput{KeySpec: spec, KeyUsage: usageFor(spec), Origin: types.OriginTypeExternal})
 }
 
+// externalSharedWith creates an EXTERNAL key whose policy also lets the
+// other account use it, with every KMS action.
+func (k *kmsTest) externalSharedWith(spec types.KeySpec, other reference.Account) string {
+	k.t.Helper()
+	policy := `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + other.AccountID + `:root"},"Action":"kms:*","Resource":"*"}]}`
+	return k.createKey(&kms.CreateKeyInput{KeySpec: spec, KeyUsage: usageFor(spec), Origin: types.OriginTypeExternal, Policy: &policy})
+}
+
 // awsKMS creates an AWS_KMS key of the spec.
 func (k *kmsTest) awsKMS(spec types.KeySpec) string {
 	k.t.Helper()

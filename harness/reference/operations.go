@@ -270,3 +270,13 @@ func (s *Server) keyExists(scope store.Scope, keyID string, now time.Time) bool 
 	k, ok := s.keys.Get(scope, keyID)
 	return ok && !k.Deleted(now)
 }
+
+// PutKeyPolicy replaces a key's policy.
+func (s *Server) PutKeyPolicy(ctx context.Context, c kmsapi.Caller, in *kmsapi.PutKeyPolicyInput) (*kmsapi.PutKeyPolicyOutput, error) {
+	return onKey(s, ctx, c, rules.PutKeyPolicy, in)
+}
+
+// GetKeyPolicy returns a key's policy.
+func (s *Server) GetKeyPolicy(ctx context.Context, c kmsapi.Caller, in *kmsapi.GetKeyPolicyInput) (*kmsapi.GetKeyPolicyOutput, error) {
+	return onKey(s, ctx, c, rules.GetKeyPolicy, in)
+}

@@ -57,6 +57,8 @@ type Service interface {
 	GenerateDataKey(context.Context, kmsapi.Caller, *kmsapi.GenerateDataKeyInput) (*kmsapi.GenerateDataKeyOutput, error)
 	GenerateDataKeyWithoutPlaintext(context.Context, kmsapi.Caller, *kmsapi.GenerateDataKeyInput) (*kmsapi.GenerateDataKeyWithoutPlaintextOutput, error)
 	GetPublicKey(context.Context, kmsapi.Caller, *kmsapi.GetPublicKeyInput) (*kmsapi.GetPublicKeyOutput, error)
+	PutKeyPolicy(context.Context, kmsapi.Caller, *kmsapi.PutKeyPolicyInput) (*kmsapi.PutKeyPolicyOutput, error)
+	GetKeyPolicy(context.Context, kmsapi.Caller, *kmsapi.GetKeyPolicyInput) (*kmsapi.GetKeyPolicyOutput, error)
 	Sign(context.Context, kmsapi.Caller, *kmsapi.SignInput) (*kmsapi.SignOutput, error)
 	Verify(context.Context, kmsapi.Caller, *kmsapi.VerifyInput) (*kmsapi.VerifyOutput, error)
 	GenerateMac(context.Context, kmsapi.Caller, *kmsapi.GenerateMacInput) (*kmsapi.GenerateMacOutput, error)
@@ -110,6 +112,8 @@ var operations = map[string]operation{
 	"GenerateDataKey":                 bind(Service.GenerateDataKey),
 	"GenerateDataKeyWithoutPlaintext": bind(Service.GenerateDataKeyWithoutPlaintext),
 	"GetPublicKey":                    bind(Service.GetPublicKey),
+	"PutKeyPolicy":                    bind(Service.PutKeyPolicy),
+	"GetKeyPolicy":                    bind(Service.GetKeyPolicy),
 	"Sign":                            bind(Service.Sign),
 	"Verify":                          bind(Service.Verify),
 	"GenerateMac":                     bind(Service.GenerateMac),

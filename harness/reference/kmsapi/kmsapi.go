@@ -548,3 +548,26 @@ type Caller struct {
 	AccountID   string
 	Region      string
 }
+
+// PutKeyPolicyInput is the request of PutKeyPolicy.
+type PutKeyPolicyInput struct {
+	KeyId                          *string `json:"KeyId"`
+	PolicyName                     *string `json:"PolicyName"`
+	Policy                         *string `json:"Policy"`
+	BypassPolicyLockoutSafetyCheck *bool   `json:"BypassPolicyLockoutSafetyCheck"`
+}
+
+// PutKeyPolicyOutput is the (empty) response of PutKeyPolicy.
+type PutKeyPolicyOutput struct{}
+
+// GetKeyPolicyInput is the request of GetKeyPolicy.
+type GetKeyPolicyInput struct {
+	KeyId      *string `json:"KeyId"`
+	PolicyName *string `json:"PolicyName"`
+}
+
+// GetKeyPolicyOutput is the response of GetKeyPolicy.
+type GetKeyPolicyOutput struct {
+	Policy     *string `json:"Policy,omitempty"`
+	PolicyName *string `json:"PolicyName,omitempty"`
+}

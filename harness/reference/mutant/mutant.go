@@ -8,8 +8,11 @@ package mutant
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+
+	"github.com/kmsconform/kmsconform/harness/profile"
 )
 
 // Name names one mutant.
@@ -17,18 +20,48 @@ type Name string
 
 // The mutants, grouped by the rule area they break.
 const (
+	// CreateKey.
+	AcceptUnknownOrigin         Name = "accept-unknown-origin"
+	ExternalKeyReportedEnabled  Name = "external-key-reported-enabled"
+	OriginAWSKMSAfterImport     Name = "origin-aws-kms-after-import"
+	RefuseExternalSecp256k1     Name = "refuse-external-secp256k1"
+	AllowMLDSAImport            Name = "allow-mldsa-import"
+	IgnoreMultiRegionFlag       Name = "ignore-multi-region-flag"
+	SkipKeyUsageCheck           Name = "skip-key-usage-check"
+	EnabledFlagFalseForExternal Name = "enabled-flag-false-for-external"
+
+	// GetParametersForImport.
+	ResolveAliasEverywhere         Name = "resolve-alias-everywhere"
+	KeyIDInsteadOfARN              Name = "key-id-instead-of-arn"
+	TokenLifetimeOneHour           Name = "token-lifetime-one-hour"
+	WrappingKeySpecIgnored         Name = "wrapping-key-spec-ignored"
+	ParametersWhilePendingDeletion Name = "parameters-while-pending-deletion"
+	LegacyWrappingKeySpecs         Name = "legacy-wrapping-key-specs"
+	AcceptLaterWrappingKeySpecs    Name = "accept-later-wrapping-key-specs"
+
 	// Import tokens.
 	AcceptForeignToken        Name = "accept-foreign-token"
 	AcceptMismatchedPublicKey Name = "accept-mismatched-public-key"
 	AcceptExpiredToken        Name = "accept-expired-token"
 	RejectEarlierToken        Name = "reject-earlier-token"
 
-	// Wrapped key material that does not unwrap.
-	WrongErrorCode Name = "wrong-error-code"
-	Crypto500      Name = "crypto-500"
+	// Wrapping algorithms and wrapped key material that does not unwrap.
+	RefuseOAEPSHA1          Name = "refuse-oaep-sha1"
+	RefuseRSAAESSHA1        Name = "refuse-rsa-aes-sha1"
+	AcceptPKCS1After2023    Name = "accept-pkcs1-after-2023"
+	RefusePKCS1In2022       Name = "refuse-pkcs1-in-2022"
+	P521OAEPRSA2048Crash    Name = "p521-oaep-rsa-2048-500"
+	WrongErrorCode          Name = "wrong-error-code"
+	Crypto500               Name = "crypto-500"
+	SkipMaterialLengthCheck Name = "skip-material-length-check"
 
 	// Key material format.
-	SkipMaterialLengthCheck Name = "skip-material-length-check"
+	RejectBERMaterial           Name = "reject-ber-material"
+	AcceptMaterialOfAnotherSpec Name = "accept-material-of-another-spec"
+	PublicKeyWithoutSPKI        Name = "public-key-without-spki"
+
+	// ImportKeyMaterial and its responses.
+	CurrentResponsesInLegacyProfiles Name = "current-responses-in-legacy-profiles"
 
 	// Reimport.
 	AcceptDifferentMaterial    Name = "accept-different-material"
@@ -36,10 +69,11 @@ const (
 	IgnoreKeyMaterialID        Name = "ignore-key-material-id"
 
 	// ValidTo and ExpirationModel.
-	AcceptPastValidTo    Name = "accept-past-validto"
-	SkipValidToMax       Name = "skip-validto-max"
-	DropValidToSilently  Name = "drop-validto-silently"
-	DefaultDoesNotExpire Name = "default-does-not-expire"
+	AcceptPastValidTo      Name = "accept-past-validto"
+	SkipValidToMax         Name = "skip-validto-max"
+	DropValidToSilently    Name = "drop-validto-silently"
+	DefaultDoesNotExpire   Name = "default-does-not-expire"
+	DescribeValidToShifted Name = "describe-validto-shifted"
 
 	// Key types and origins.
 	AllowHMACImport       Name = "allow-hmac-import"
@@ -47,23 +81,61 @@ const (
 	ImportIntoAWSKMSKey   Name = "import-into-aws-kms-key"
 
 	// Key states.
-	DisablePendingImport        Name = "disable-pendingimport"
-	RefuseDeletePendingDeletion Name = "refuse-delete-pendingdeletion"
-	CryptoWhileDisabled         Name = "crypto-while-disabled"
-	ImportWhilePendingDeletion  Name = "import-while-pending-deletion"
+	DisablePendingImport             Name = "disable-pendingimport"
+	RefuseDeletePendingDeletion      Name = "refuse-delete-pendingdeletion"
+	CryptoWhileDisabled              Name = "crypto-while-disabled"
+	ImportWhilePendingDeletion       Name = "import-while-pending-deletion"
+	PendingImportDisabledException   Name = "pending-import-disabled-exception"
+	PublicKeyRefusedWhenDisabled     Name = "public-key-refused-when-disabled"
+	ScheduleDeletionAnyWindow        Name = "schedule-deletion-any-window"
+	CancelDeletionAnyState           Name = "cancel-deletion-any-state"
+	DescribeKeyIDIsARN               Name = "describe-key-id-is-arn"
+	ListRotationsRefusedWhenDeleting Name = "list-rotations-refused-pending-deletion"
 
 	// Deletion and expiry.
-	KeepExpirationAfterDelete  Name = "keep-expiration-after-delete"
-	NoPendingImportAfterDelete Name = "no-pendingimport-after-delete"
-	IgnoreExpiry               Name = "ignore-expiry"
+	KeepExpirationAfterDelete          Name = "keep-expiration-after-delete"
+	NoPendingImportAfterDelete         Name = "no-pendingimport-after-delete"
+	IgnoreExpiry                       Name = "ignore-expiry"
+	DeletePendingMaterialPendingImport Name = "delete-pending-material-makes-pendingimport"
 
 	// Crypto binding.
 	LoseOldMaterial   Name = "lose-old-material"
 	UnboundCiphertext Name = "unbound-ciphertext"
 
 	// Several materials per key (profile 2025).
-	AllowSecondPendingMaterial Name = "allow-second-pending-material"
-	RotateWithoutPending       Name = "rotate-without-pending"
+	AllowSecondPendingMaterial     Name = "allow-second-pending-material"
+	MultiMaterialParametersAnyKey  Name = "multi-material-parameters-any-key"
+	CurrentKeyMaterialIDIsNewest   Name = "current-key-material-id-is-newest"
+	NewMaterialAlreadyAssociated   Name = "new-material-already-associated"
+	KeyMaterialIDWithNewMaterial   Name = "key-material-id-with-new-material"
+	CurrentKeyMaterialIDForAllKeys Name = "current-key-material-id-for-all-keys"
+	RotationsOmitExpiration        Name = "rotations-omit-expiration"
+	AllKeyMaterialForAnyKey        Name = "all-key-material-for-any-key"
+
+	// Rotation.
+	RotateWithoutPending      Name = "rotate-without-pending"
+	EnableRotationOnExternal  Name = "enable-rotation-on-external"
+	RotationStatusForExternal Name = "rotation-status-for-external-keys"
+	RotatePendingImport       Name = "rotate-pending-import"
+	RotateDisabledKey         Name = "rotate-disabled-key"
+	RotateAnyKeySpec          Name = "rotate-any-key-spec"
+	NoRotationLimit           Name = "no-rotation-limit"
+	RotateExternalBefore2025  Name = "rotate-external-before-2025"
+
+	// Errors for keys that do not exist or are named wrongly.
+	UnknownKey500        Name = "unknown-key-500"
+	MalformedARNNotFound Name = "malformed-arn-not-found"
+
+	// Multi-Region keys.
+	ReplicaCopiesMaterial          Name = "replica-copies-material"
+	ReplicatePendingImport         Name = "replicate-pending-import"
+	NewMaterialIntoReplica         Name = "new-material-into-replica"
+	RotateReplica                  Name = "rotate-replica"
+	PendingRotationIgnoresReplicas Name = "pending-rotation-ignores-replicas"
+	KeepDeletedMaterialOnReplicas  Name = "keep-deleted-material-on-replicas"
+
+	// Cross-account use.
+	AllowCrossAccountImport Name = "allow-cross-account-import"
 )
 
 // Mutant describes one named fault.
@@ -77,9 +149,44 @@ type Mutant struct {
 	// without --strict) catches only a success or a 5xx.
 	Rules       []string
 	Description string
+	// Profiles are the profiles in which the fault has an effect, when they
+	// are fewer than the profiles of its rules (see narrowerProfiles); nil
+	// means every profile of its rules.
+	Profiles []profile.Profile
 }
 
-var registry = []Mutant{
+// narrowerProfiles lists the mutants whose fault has no effect in some
+// profile of the rules they claim: the behaviour they change does not exist
+// there, so running the suite against them there would prove nothing. Every
+// other mutant runs in every profile of its rules.
+var narrowerProfiles = map[Name][]profile.Profile{
+	// IMP-009's cases for secp256k1 keys hold from 2023; in 2022 no
+	// asymmetric key can be EXTERNAL anyway.
+	RefuseExternalSecp256k1: {profile.P2023, profile.P2025},
+	// 2022's API has only RSA_2048 wrapping keys, which the fault keeps.
+	LegacyWrappingKeySpecs: {profile.P2023, profile.P2025},
+	// From 2023 RSA_3072 and RSA_4096 are accepted rightly.
+	AcceptLaterWrappingKeySpecs: {profile.P2022},
+	// 2022's API has no RSA_AES_KEY_WRAP_SHA_1 to refuse.
+	RefuseRSAAESSHA1: {profile.P2023, profile.P2025},
+	// GetPublicKey answers only for asymmetric keys, which 2022 cannot
+	// import.
+	PublicKeyWithoutSPKI: {profile.P2023, profile.P2025},
+	// IMP-036's case for RSAES_PKCS1_V1_5 is 2022's; later profiles refuse
+	// it rightly.
+	RefusePKCS1In2022: {profile.P2022},
+}
+
+// entry is one mutant as the registry lists it: Mutant without the
+// profiles, which narrowerProfiles adds.
+type entry struct {
+	name        Name
+	area        string
+	rules       []string
+	description string
+}
+
+var registry = []entry{
 	{AcceptForeignToken, "token", []string{"IMP-057", "IMP-133"},
 		"ImportKeyMaterial accepts an import token issued for another KMS key (the token is not bound to its key)."},
 	{AcceptMismatchedPublicKey, "token", []string{"IMP-018", "IMP-060"},
@@ -136,23 +243,158 @@ var registry = []Mutant{
 		"A second NEW_KEY_MATERIAL import replaces the material pending rotation instead of failing with KMSInvalidStateException."},
 	{RotateWithoutPending, "rotation", []string{"IMP-109"},
 		"RotateKeyOnDemand on a symmetric EXTERNAL key with no material pending rotation generates new material, as for an AWS_KMS key, instead of failing with KMSInvalidStateException."},
+
+	{AcceptUnknownOrigin, "createkey", []string{"IMP-001"},
+		"CreateKey does not check Origin against its enum: an unknown Origin creates a key (as AWS_KMS would), instead of failing with ValidationException."},
+	{ExternalKeyReportedEnabled, "createkey", []string{"IMP-002"},
+		"The CreateKey response of an EXTERNAL key says Enabled=true (a response template with Enabled set), although the key is PendingImport."},
+	{OriginAWSKMSAfterImport, "createkey", []string{"IMP-003", "IMP-098"},
+		"DescribeKey reports Origin=AWS_KMS for an EXTERNAL key while it holds imported material, as if importing converted the key."},
+	{RefuseExternalSecp256k1, "createkey", []string{"IMP-004", "IMP-009"},
+		"CreateKey refuses Origin=EXTERNAL for ECC_SECG_P256K1 keys, as an emulator built on a crypto library without secp256k1 does."},
+	{AllowMLDSAImport, "createkey", []string{"IMP-005"},
+		"CreateKey accepts Origin=EXTERNAL for ML-DSA keys, treating every asymmetric key spec alike."},
+	{IgnoreMultiRegionFlag, "createkey", []string{"IMP-008", "IMP-135", "IMP-136"},
+		"CreateKey ignores MultiRegion=true and creates a single-Region key, as emulators without multi-Region keys do."},
+	{SkipKeyUsageCheck, "createkey", []string{"IMP-009"},
+		"CreateKey accepts any KeyUsage with any KeySpec (an HMAC key for ENCRYPT_DECRYPT, a symmetric key for SIGN_VERIFY)."},
+	{EnabledFlagFalseForExternal, "import", []string{"IMP-064", "IMP-099", "IMP-122"},
+		"KeyMetadata.Enabled is false for every EXTERNAL key whatever its KeyState: the flag is derived from having KMS-generated material, so an imported key never reads as enabled."},
+
+	{ResolveAliasEverywhere, "parameters", []string{"IMP-010", "IMP-047"},
+		"Every operation resolves alias names and alias ARNs, also GetParametersForImport, ImportKeyMaterial and DeleteImportedKeyMaterial, which take only a key ID or key ARN."},
+	{KeyIDInsteadOfARN, "parameters", []string{"IMP-011", "IMP-048", "IMP-083"},
+		"The responses of GetParametersForImport, ImportKeyMaterial and DeleteImportedKeyMaterial name the key by its key ID instead of its key ARN."},
+	{TokenLifetimeOneHour, "parameters", []string{"IMP-012"},
+		"Import parameters are valid for one hour instead of 24 hours (ParametersValidTo and the token's own expiry)."},
+	{WrappingKeySpecIgnored, "parameters", []string{"IMP-013"},
+		"GetParametersForImport ignores WrappingKeySpec and hands out an RSA_3072 wrapping key for every request, as an emulator with one wrapping key size does."},
+	{ParametersWhilePendingDeletion, "keystate", []string{"IMP-020"},
+		"GetParametersForImport answers for a key that is pending deletion instead of failing with KMSInvalidStateException."},
+	{LegacyWrappingKeySpecs, "parameters", []string{"IMP-021"},
+		"GetParametersForImport accepts only the RSA_2048 wrapping key spec of the 2022 API, refusing RSA_3072 and RSA_4096."},
+	{AcceptLaterWrappingKeySpecs, "parameters", []string{"IMP-021", "IMP-022"},
+		"In profile 2022, GetParametersForImport accepts WrappingKeySpec RSA_3072 and RSA_4096, which AWS added in June 2023: an emulator that claims the old revision with today's enums."},
+
+	{RefuseOAEPSHA1, "wrapping", []string{"IMP-018", "IMP-023", "IMP-024", "IMP-028", "IMP-029", "IMP-031", "IMP-036", "IMP-039"},
+		"GetParametersForImport refuses WrappingAlgorithm RSAES_OAEP_SHA_1 with UnsupportedOperationException: an emulator that implements RSA-OAEP with SHA-256 only."},
+	{RefuseRSAAESSHA1, "wrapping", []string{"IMP-023", "IMP-030", "IMP-031", "IMP-037"},
+		"GetParametersForImport refuses WrappingAlgorithm RSA_AES_KEY_WRAP_SHA_1 with UnsupportedOperationException: an emulator that implements the SHA-256 variant only."},
+	{AcceptPKCS1After2023, "wrapping", []string{"IMP-025"},
+		"RSAES_PKCS1_V1_5 wrapping is still accepted after AWS withdrew it on 2023-10-10."},
+	{RefusePKCS1In2022, "wrapping", []string{"IMP-024", "IMP-026", "IMP-036"},
+		"In profile 2022, RSAES_PKCS1_V1_5 wrapping is refused as it is today, although AWS accepted it until 2023-10-10."},
+	{P521OAEPRSA2048Crash, "wrapping", []string{"IMP-032"},
+		"GetParametersForImport for an ECC_NIST_P521 key with RSAES_OAEP under an RSA_2048 wrapping key fails inside the server (KMSInternalException, HTTP 500) instead of refusing the combination."},
+
+	{RejectBERMaterial, "material", []string{"IMP-042", "IMP-043"},
+		"Asymmetric key material must be DER: PKCS#8 in BER (indefinite or long-form lengths) is refused, as a strict DER parser refuses it."},
+	{AcceptMaterialOfAnotherSpec, "material", []string{"IMP-045"},
+		"Asymmetric key material is checked to be a valid private key but not to fit the key spec: an RSA_3072 key imports into an RSA_2048 key, a P-384 key into a P-256 key, an ECC key into an RSA key."},
+	{PublicKeyWithoutSPKI, "material", []string{"IMP-046", "IMP-125", "IMP-129"},
+		"GetPublicKey returns the bare public key (PKCS#1 RSAPublicKey, the EC point, the Ed25519 key) without the DER SubjectPublicKeyInfo around it."},
+
+	{CurrentResponsesInLegacyProfiles, "import", []string{"IMP-049", "IMP-084"},
+		"ImportKeyMaterial and DeleteImportedKeyMaterial answer with KeyId and KeyMaterialId in every profile, although the API before June 2025 answered with an empty response."},
+
+	{DescribeValidToShifted, "validto", []string{"IMP-054", "IMP-055", "IMP-095", "IMP-096", "IMP-097", "IMP-101", "IMP-134"},
+		"DescribeKey reports ValidTo one hour later than the imported material's ValidTo (a time-zone offset applied twice)."},
+
+	{PendingImportDisabledException, "keystate", []string{"IMP-090", "IMP-094", "IMP-123"},
+		"Cryptographic operations on a key in PendingImport fail with DisabledException instead of KMSInvalidStateException: the right rejection with the wrong error code."},
+	{PublicKeyRefusedWhenDisabled, "keystate", []string{"IMP-125"},
+		"GetPublicKey of a Disabled key fails with DisabledException, as it did before 2023."},
+	{ScheduleDeletionAnyWindow, "keystate", []string{"IMP-126"},
+		"ScheduleKeyDeletion accepts any PendingWindowInDays the model allows (1 to 365), not only 7 to 30."},
+	{CancelDeletionAnyState, "keystate", []string{"IMP-127"},
+		"CancelKeyDeletion of a key that is not pending deletion succeeds and changes nothing, instead of failing with KMSInvalidStateException."},
+	{DescribeKeyIDIsARN, "keystate", []string{"IMP-008", "IMP-104", "IMP-130"},
+		"DescribeKey reports the key ARN as KeyId."},
+	{ListRotationsRefusedWhenDeleting, "keystate", []string{"IMP-120"},
+		"ListKeyRotations of a key pending deletion fails with KMSInvalidStateException, as the operations that change a key do."},
+
+	{DeletePendingMaterialPendingImport, "delete", []string{"IMP-087"},
+		"Deleting a material pending rotation makes the key PendingImport, as deleting its current material does."},
+
+	{MultiMaterialParametersAnyKey, "multimaterial", []string{"IMP-074"},
+		"ImportType, KeyMaterialId and KeyMaterialDescription are ignored on asymmetric and HMAC keys instead of refused."},
+	{CurrentKeyMaterialIDIsNewest, "multimaterial", []string{"IMP-075"},
+		"DescribeKey's CurrentKeyMaterialId names the most recently imported material, also when it waits for rotation."},
+	{NewMaterialAlreadyAssociated, "multimaterial", []string{"IMP-077"},
+		"ImportType=NEW_KEY_MATERIAL with material the key already has is taken as a reimport instead of failing with IncorrectKeyMaterialException."},
+	{KeyMaterialIDWithNewMaterial, "multimaterial", []string{"IMP-079"},
+		"A KeyMaterialId sent with ImportType=NEW_KEY_MATERIAL is ignored instead of refused."},
+	{CurrentKeyMaterialIDForAllKeys, "multimaterial", []string{"IMP-102"},
+		"DescribeKey shows CurrentKeyMaterialId for asymmetric and HMAC keys too."},
+	{RotationsOmitExpiration, "rotation", []string{"IMP-119"},
+		"ListKeyRotations entries carry no ExpirationModel and no ValidTo."},
+	{AllKeyMaterialForAnyKey, "rotation", []string{"IMP-118"},
+		"ListKeyRotations accepts IncludeKeyMaterial=ALL_KEY_MATERIAL for asymmetric and HMAC keys."},
+
+	{EnableRotationOnExternal, "rotation", []string{"IMP-105", "IMP-107"},
+		"EnableKeyRotation turns on automatic rotation for an EXTERNAL symmetric key, which cannot have it."},
+	{RotationStatusForExternal, "rotation", []string{"IMP-106", "IMP-107"},
+		"GetKeyRotationStatus and DisableKeyRotation treat an EXTERNAL key as an AWS_KMS key whose automatic rotation is off, also where AWS refuses them (PendingImport, and every EXTERNAL key before 2023)."},
+	{RotatePendingImport, "rotation", []string{"IMP-110"},
+		"RotateKeyOnDemand does not check for PendingImport: a key that lost its current material rotates its pending material in."},
+	{RotateDisabledKey, "rotation", []string{"IMP-111"},
+		"RotateKeyOnDemand rotates a Disabled key."},
+	{RotateAnyKeySpec, "rotation", []string{"IMP-112"},
+		"RotateKeyOnDemand is accepted for asymmetric and HMAC keys, as for symmetric keys."},
+	{NoRotationLimit, "rotation", []string{"IMP-113"},
+		"On-demand rotations are not counted: a key rotates on demand any number of times."},
+	{RotateExternalBefore2025, "rotation", []string{"IMP-114"},
+		"In profile 2023, RotateKeyOnDemand is accepted for EXTERNAL keys as it is from June 2025."},
+
+	{UnknownKey500, "errors", []string{"IMP-019", "IMP-140"},
+		"A key ID or key ARN that names no key fails the lookup inside the server: KMSInternalException and HTTP 500 instead of NotFoundException."},
+	{MalformedARNNotFound, "errors", []string{"IMP-019", "IMP-141"},
+		"A KeyId that starts with arn: but is not a well-formed key ARN is answered NotFoundException, as an unknown key, instead of InvalidArnException."},
+
+	{ReplicaCopiesMaterial, "multiregion", []string{"IMP-130"},
+		"ReplicateKey copies the primary's imported material into the replica, which starts Enabled instead of PendingImport."},
+	{ReplicatePendingImport, "multiregion", []string{"IMP-131"},
+		"ReplicateKey replicates a primary key that is in PendingImport."},
+	{NewMaterialIntoReplica, "multiregion", []string{"IMP-137"},
+		"ImportKeyMaterial with ImportType=NEW_KEY_MATERIAL is accepted into a multi-Region replica key."},
+	{RotateReplica, "multiregion", []string{"IMP-116"},
+		"RotateKeyOnDemand rotates a multi-Region replica key on its own, instead of only its primary."},
+	{PendingRotationIgnoresReplicas, "multiregion", []string{"IMP-138"},
+		"New material of a multi-Region primary is PENDING_ROTATION at once, without waiting for every replica to have it (PENDING_MULTI_REGION_IMPORT_AND_ROTATION)."},
+	{KeepDeletedMaterialOnReplicas, "multiregion", []string{"IMP-093"},
+		"Deleting a primary key's material pending rotation leaves it on the replicas."},
+
+	{AllowCrossAccountImport, "crossaccount", []string{"IMP-017", "IMP-063", "IMP-144"},
+		"The operations that cannot be used across accounts (import, deletion of material, state changes, rotation) accept a key ARN of another account as if its key policy allowed it."},
 }
 
 // All returns every mutant, sorted by name.
 func All() []Mutant {
-	out := append([]Mutant(nil), registry...)
+	out := make([]Mutant, 0, len(registry))
+	for _, e := range registry {
+		out = append(out, e.mutant())
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
 
 // Lookup returns the mutant called name.
 func Lookup(name string) (Mutant, bool) {
-	for _, m := range registry {
-		if string(m.Name) == name {
-			return m, true
+	for _, e := range registry {
+		if string(e.name) == name {
+			return e.mutant(), true
 		}
 	}
 	return Mutant{}, false
+}
+
+// mutant is the Mutant the entry describes, with its narrower profiles if
+// it has any. It shares no storage with the registry.
+func (e entry) mutant() Mutant {
+	return Mutant{
+		Name: e.name, Area: e.area, Rules: slices.Clone(e.rules), Description: e.description,
+		Profiles: slices.Clone(narrowerProfiles[e.name]),
+	}
 }
 
 // Set is the set of mutants a server runs with. The zero Set has none.

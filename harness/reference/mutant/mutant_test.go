@@ -2,7 +2,10 @@ package mutant
 
 import (
 	"regexp"
+	"slices"
 	"testing"
+
+	"github.com/kmsconform/kmsconform/harness/profile"
 )
 
 var ruleID = regexp.MustCompile(`^IMP-\d{3}$`)
@@ -42,5 +45,42 @@ func TestParse(t *testing.T) {
 	var zero Set
 	if zero.Has(Crypto500) {
 		t.Fatal("the zero Set has a mutant")
+	}
+}
+
+// TestNarrowerProfiles: the profiles a registry entry narrows its mutant to
+// are real profiles, of a registered mutant, and reach Lookup and All.
+// (harness/mutation checks them against the profiles of the mutant's rules.)
+func TestNarrowerProfiles(t *testing.T) {
+	for name, ps := range narrowerProfiles {
+		m, ok := Lookup(string(name))
+		if !ok {
+			t.Errorf("narrowerProfiles names %s, which is not registered", name)
+			continue
+		}
+		if len(ps) == 0 || !slices.Equal(m.Profiles, ps) {
+			t.Errorf("%s: profiles %v, Lookup gives %v", name, ps, m.Profiles)
+		}
+		for _, p := range ps {
+			if _, err := profile.Parse(string(p)); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+	}
+	for _, m := range All() {
+		if _, narrowed := narrowerProfiles[m.Name]; !narrowed && m.Profiles != nil {
+			t.Errorf("%s has profiles %v without an entry in narrowerProfiles", m.Name, m.Profiles)
+		}
+	}
+}
+
+// TestMutantsAreCopies: a Mutant handed out shares no storage with the
+// registry.
+func TestMutantsAreCopies(t *testing.T) {
+	m, _ := Lookup(string(RefuseExternalSecp256k1))
+	m.Rules[0], m.Profiles[0] = "IMP-999", profile.P2022
+	again, _ := Lookup(string(RefuseExternalSecp256k1))
+	if again.Rules[0] == "IMP-999" || again.Profiles[0] == profile.P2022 {
+		t.Fatal("changing a looked-up Mutant changed the registry")
 	}
 }

@@ -44,8 +44,12 @@ var usages = map[types.KeySpec][]types.KeyUsageType{
 // SM2 (China only) and ML-DSA (IMP-005) since 2023 (IMP-004).
 func importable(spec types.KeySpec, env Env) bool {
 	switch {
+	case spec == types.KeySpecEccSecgP256k1 && env.Mutants.Has(mutant.RefuseExternalSecp256k1): // IMP-004
+		return false
 	case slices.Contains(env.rev().importable, spec):
 		return true
+	case strings.HasPrefix(string(spec), "ML_DSA_"):
+		return env.Mutants.Has(mutant.AllowMLDSAImport) // IMP-005
 	case isHMAC(spec):
 		return env.Mutants.Has(mutant.AllowHMACImport) // IMP-006, IMP-027
 	case isRSA(spec) || strings.HasPrefix(string(spec), "ECC_"):
@@ -67,7 +71,9 @@ func CreateKey(in *kmsapi.CreateKeyInput, existing int, env Env) (Key, *kmsapi.C
 	enum(&v, "keyUsage", in.KeyUsage, rev.keyUsages)
 	enum(&v, "customerMasterKeySpec", in.CustomerMasterKeySpec, types.CustomerMasterKeySpec("").Values())
 	enum(&v, "keySpec", in.KeySpec, rev.keySpecs)
-	enum(&v, "origin", in.Origin, types.OriginType("").Values()) // IMP-001
+	if !env.Mutants.Has(mutant.AcceptUnknownOrigin) {
+		enum(&v, "origin", in.Origin, types.OriginType("").Values()) // IMP-001
+	}
 	v.length("customKeyStoreId", in.CustomKeyStoreId, 1, 64)
 	v.length("xksKeyId", in.XksKeyId, 1, 128)
 	tagConstraints(&v, in.Tags)
@@ -95,7 +101,7 @@ func CreateKey(in *kmsapi.CreateKeyInput, existing int, env Env) (Key, *kmsapi.C
 
 	// IMP-009: decisions choose ValidationException for a KeyUsage the key
 	// spec does not allow.
-	if !slices.Contains(usages[spec], usage) {
+	if !slices.Contains(usages[spec], usage) && !env.Mutants.Has(mutant.SkipKeyUsageCheck) {
 		return Key{}, nil, validation("KeyUsage %s is not compatible with KeySpec %s.", usage, spec)
 	}
 	// Custom key stores are out of the reference's scope (IMP-007, IMP-016
@@ -111,9 +117,10 @@ func CreateKey(in *kmsapi.CreateKeyInput, existing int, env Env) (Key, *kmsapi.C
 		// choose UnsupportedOperationException at CreateKey.
 		return Key{}, nil, awserr.New(awserr.UnsupportedOperation, "KeySpec %s cannot have Origin EXTERNAL.", spec)
 	}
-	if !slices.Contains(material.Importable(), spec) {
+	if origin != types.OriginTypeExternal && !slices.Contains(material.Importable(), spec) {
 		// SM2 exists only in China Regions; ML-DSA and ML-KEM keys are not
-		// modelled by the reference.
+		// modelled by the reference, which cannot generate their material.
+		// (An EXTERNAL key gets no material here; importable decided on it.)
 		return Key{}, nil, awserr.New(awserr.UnsupportedOperation, "KeySpec %s is not supported by this endpoint.", spec)
 	}
 	tags, err := mergeTags(nil, in.Tags)
@@ -131,12 +138,19 @@ func CreateKey(in *kmsapi.CreateKeyInput, existing int, env Env) (Key, *kmsapi.C
 		Spec:         spec,
 		Usage:        usage,
 		Origin:       origin,
-		MultiRegion:  in.MultiRegion != nil && *in.MultiRegion,
+		MultiRegion:  in.MultiRegion != nil && *in.MultiRegion && !env.Mutants.Has(mutant.IgnoreMultiRegionFlag), // IMP-008
 		State:        types.KeyStateEnabled,
 		Tags:         tags,
 	}
 	if in.Description != nil {
 		k.Description = *in.Description
+	}
+	k.Policy = DefaultKeyPolicy(Partition(env.Region), env.AccountID)
+	if in.Policy != nil {
+		if _, err := parsePolicy(*in.Policy); err != nil {
+			return Key{}, nil, err
+		}
+		k.Policy = *in.Policy
 	}
 	if k.MultiRegion { // IMP-008: a new multi-Region key is a primary key
 		k.PrimaryRegion = k.Region
@@ -155,7 +169,11 @@ func CreateKey(in *kmsapi.CreateKeyInput, existing int, env Env) (Key, *kmsapi.C
 		k.Materials = []Material{m}
 		k.PublicKeyDER = m.Key.PublicKeyDER
 	}
-	return k, &kmsapi.CreateKeyOutput{KeyMetadata: metadata(k, env)}, nil
+	md := metadata(k, env)
+	if k.State == types.KeyStatePendingImport && env.Mutants.Has(mutant.ExternalKeyReportedEnabled) { // IMP-002
+		md.Enabled = true
+	}
+	return k, &kmsapi.CreateKeyOutput{KeyMetadata: md}, nil
 }
 
 // generateMaterial makes the material of an AWS_KMS key.

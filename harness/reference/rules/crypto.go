@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/sha512"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"errors"
 	"hash"
 	"slices"
@@ -33,6 +35,9 @@ func usable(k Key, env Env) error {
 		return errDisabled(k)
 	case types.KeyStatePendingDeletion, types.KeyStatePendingReplicaDeletion:
 		return errPendingDeletion(k)
+	}
+	if env.Mutants.Has(mutant.PendingImportDisabledException) { // IMP-123
+		return errDisabled(k)
 	}
 	return errPendingImport(k)
 }
@@ -451,7 +456,7 @@ var GetPublicKey = KeyOperation[kmsapi.GetPublicKeyInput, kmsapi.GetPublicKeyOut
 		case types.KeyStatePendingDeletion, types.KeyStatePendingReplicaDeletion:
 			return k, nil, errPendingDeletion(k)
 		case types.KeyStateDisabled:
-			if !env.rev().publicKeyWhenDisabled {
+			if !env.rev().publicKeyWhenDisabled || env.Mutants.Has(mutant.PublicKeyRefusedWhenDisabled) { // IMP-125
 				return k, nil, errDisabled(k)
 			}
 		}
@@ -462,7 +467,7 @@ var GetPublicKey = KeyOperation[kmsapi.GetPublicKeyInput, kmsapi.GetPublicKeyOut
 		}
 		out := &kmsapi.GetPublicKeyOutput{
 			KeyId:     ptr(k.ARN()),
-			PublicKey: k.PublicKeyDER,
+			PublicKey: publicKeyOf(k, env),
 			KeySpec:   k.Spec,
 			KeyUsage:  k.Usage,
 		}
@@ -472,6 +477,22 @@ var GetPublicKey = KeyOperation[kmsapi.GetPublicKeyInput, kmsapi.GetPublicKeyOut
 		out.EncryptionAlgorithms, out.SigningAlgorithms, _, out.KeyAgreementAlgorithms = algorithms(k, env)
 		return k, out, nil
 	},
+}
+
+// publicKeyOf is the PublicKey GetPublicKey returns: the DER
+// SubjectPublicKeyInfo of the key's public half (IMP-046).
+func publicKeyOf(k Key, env Env) []byte {
+	if !env.Mutants.Has(mutant.PublicKeyWithoutSPKI) { // IMP-046
+		return k.PublicKeyDER
+	}
+	var spki struct {
+		Algorithm pkix.AlgorithmIdentifier
+		PublicKey asn1.BitString
+	}
+	if rest, err := asn1.Unmarshal(k.PublicKeyDER, &spki); err != nil || len(rest) != 0 {
+		return k.PublicKeyDER
+	}
+	return spki.PublicKey.Bytes
 }
 
 // signingInput is what material.Key.Sign takes for a message: its hash for

@@ -62,6 +62,9 @@ func decideDeleteImportedKeyMaterial(k Key, in *kmsapi.DeleteImportedKeyMaterial
 			// state does not change. From a multi-Region primary it goes
 			// from every replica too (IMP-093, SyncMultiRegion).
 			k.Materials = append(k.Materials[:target], k.Materials[target+1:]...)
+			if !k.pendingDeletion() && env.Mutants.Has(mutant.DeletePendingMaterialPendingImport) {
+				k.State = types.KeyStatePendingImport
+			}
 		default:
 			m.Key = nil
 			if !env.Mutants.Has(mutant.KeepExpirationAfterDelete) { // IMP-091, IMP-100
@@ -73,8 +76,8 @@ func decideDeleteImportedKeyMaterial(k Key, in *kmsapi.DeleteImportedKeyMaterial
 			}
 		}
 	}
-	if !rev.multiMaterial {
+	if legacyResponses(env) {
 		return k, &kmsapi.DeleteImportedKeyMaterialOutput{}, nil // IMP-084
 	}
-	return k, &kmsapi.DeleteImportedKeyMaterialOutput{KeyId: ptr(k.ARN()), KeyMaterialId: deleted}, nil // IMP-083
+	return k, &kmsapi.DeleteImportedKeyMaterialOutput{KeyId: responseKeyID(k, env), KeyMaterialId: deleted}, nil // IMP-083
 }

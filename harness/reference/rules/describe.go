@@ -9,6 +9,7 @@ import (
 	"github.com/kmsconform/kmsconform/fixtures/material"
 	"github.com/kmsconform/kmsconform/harness/reference/awserr"
 	"github.com/kmsconform/kmsconform/harness/reference/kmsapi"
+	"github.com/kmsconform/kmsconform/harness/reference/mutant"
 )
 
 // DescribeKey works in every key state (IMP-104).
@@ -24,7 +25,11 @@ var DescribeKey = KeyOperation[kmsapi.DescribeKeyInput, kmsapi.DescribeKeyOutput
 	},
 	KeyRef: func(in *kmsapi.DescribeKeyInput) (string, error) { return keyRef(in.KeyId) },
 	decide: func(k Key, in *kmsapi.DescribeKeyInput, env Env) (Key, *kmsapi.DescribeKeyOutput, error) {
-		return k, &kmsapi.DescribeKeyOutput{KeyMetadata: metadata(k, env)}, nil
+		md := metadata(k, env)
+		if env.Mutants.Has(mutant.DescribeKeyIDIsARN) { // IMP-104
+			md.KeyId = md.Arn
+		}
+		return k, &kmsapi.DescribeKeyOutput{KeyMetadata: md}, nil
 	},
 }
 
@@ -36,11 +41,11 @@ func metadata(k Key, env Env) *kmsapi.KeyMetadata {
 		KeyId:        ptr(k.ID),
 		Arn:          &arn,
 		CreationDate: kmsapi.At(k.CreationDate),
-		Enabled:      k.State == types.KeyStateEnabled, // IMP-099
+		Enabled:      k.State == types.KeyStateEnabled && !(k.Origin == types.OriginTypeExternal && env.Mutants.Has(mutant.EnabledFlagFalseForExternal)), // IMP-064, IMP-099
 		Description:  ptr(k.Description),
 		KeyUsage:     k.Usage,
 		KeyState:     k.State,
-		Origin:       k.Origin,
+		Origin:       reportedOrigin(k, env),
 		KeyManager:   types.KeyManagerTypeCustomer,
 		KeySpec:      k.Spec,
 		MultiRegion:  ptr(k.MultiRegion),
@@ -74,6 +79,9 @@ func metadata(k Key, env Env) *kmsapi.KeyMetadata {
 			}
 		}
 		if !earliest.IsZero() {
+			if env.Mutants.Has(mutant.DescribeValidToShifted) { // IMP-054, IMP-095, IMP-096, IMP-101, IMP-134
+				earliest = earliest.Add(time.Hour)
+			}
 			md.ValidTo = kmsapi.At(earliest)
 		}
 	}
@@ -81,10 +89,32 @@ func metadata(k Key, env Env) *kmsapi.KeyMetadata {
 	// was imported (IMP-102); it stays when the material is deleted
 	// (IMP-091). A replica knows its primary's materials before it imports
 	// them, and shows none until then.
-	if c := k.current(); env.rev().multiMaterial && isSymmetric(k.Spec) && c >= 0 && k.Materials[c].Imports > 0 {
+	if c := currentShown(k, env); env.rev().multiMaterial && c >= 0 && k.Materials[c].Imports > 0 {
 		md.CurrentKeyMaterialId = ptr(k.Materials[c].ID)
 	}
 	return md
+}
+
+// reportedOrigin is the Origin KeyMetadata shows: the key's, which never
+// changes (IMP-003, IMP-098).
+func reportedOrigin(k Key, env Env) types.OriginType {
+	if k.Origin == types.OriginTypeExternal && k.complete() && env.Mutants.Has(mutant.OriginAWSKMSAfterImport) { // IMP-003, IMP-098
+		return types.OriginTypeAwsKms
+	}
+	return k.Origin
+}
+
+// currentShown is the index of the material DescribeKey names in
+// CurrentKeyMaterialId: the CURRENT material of a symmetric key (IMP-075,
+// IMP-102), or -1.
+func currentShown(k Key, env Env) int {
+	switch {
+	case env.Mutants.Has(mutant.CurrentKeyMaterialIDIsNewest) && isSymmetric(k.Spec): // IMP-075
+		return len(k.Materials) - 1
+	case !isSymmetric(k.Spec) && !env.Mutants.Has(mutant.CurrentKeyMaterialIDForAllKeys): // IMP-102
+		return -1
+	}
+	return k.current()
 }
 
 // multiRegionConfiguration describes the set of a multi-Region key: the

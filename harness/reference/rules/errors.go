@@ -4,6 +4,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/kmsconform/kmsconform/harness/reference/awserr"
+	"github.com/kmsconform/kmsconform/harness/reference/mutant"
 )
 
 // The key-state errors, with the messages of the research's DG-KS footnotes
@@ -50,6 +51,15 @@ func errNotFound(arn string) error {
 // Region.
 func KeyNotFound(accountID, region, keyID string) error {
 	return errNotFound(keyARN(region, accountID, keyID))
+}
+
+// UnknownKey is the answer to a request, in env, that names a key ID an
+// account does not have in a Region: KeyNotFound (IMP-019, IMP-140).
+func UnknownKey(env Env, accountID, region, keyID string) error {
+	if env.Mutants.Has(mutant.UnknownKey500) { // IMP-019, IMP-140
+		return awserr.New(awserr.KMSInternal, "internal error: no record for key %s", keyARN(region, accountID, keyID))
+	}
+	return KeyNotFound(accountID, region, keyID)
 }
 
 // NotFound is the error for a key or alias a target names that does not

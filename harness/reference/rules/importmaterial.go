@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"encoding/asn1"
 	"errors"
 	"time"
 
@@ -138,7 +139,8 @@ func validateImportKeyMaterial(in *kmsapi.ImportKeyMaterialInput, env Env) error
 		}
 	}
 	// IMP-079: decisions choose ValidationException.
-	if rev.multiMaterial && in.ImportType != nil && *in.ImportType == types.ImportTypeNewKeyMaterial && in.KeyMaterialId != nil {
+	if rev.multiMaterial && in.ImportType != nil && *in.ImportType == types.ImportTypeNewKeyMaterial && in.KeyMaterialId != nil &&
+		!env.Mutants.Has(mutant.KeyMaterialIDWithNewMaterial) {
 		return validation("KeyMaterialId cannot be specified when ImportType is NEW_KEY_MATERIAL.")
 	}
 	return nil
@@ -157,11 +159,13 @@ func decideImportKeyMaterial(k Key, in *kmsapi.ImportKeyMaterialInput, env Env) 
 		return k, nil, errPendingDeletion(k)
 	}
 	// 7. IMP-074: decisions choose UnsupportedOperationException.
-	if rev.multiMaterial && !isSymmetric(k.Spec) && (in.ImportType != nil || in.KeyMaterialId != nil || in.KeyMaterialDescription != nil) {
+	if rev.multiMaterial && !isSymmetric(k.Spec) && (in.ImportType != nil || in.KeyMaterialId != nil || in.KeyMaterialDescription != nil) &&
+		!env.Mutants.Has(mutant.MultiMaterialParametersAnyKey) {
 		return k, nil, awserr.New(awserr.UnsupportedOperation, "ImportType, KeyMaterialId and KeyMaterialDescription are only valid for symmetric encryption KMS keys; %s has key spec %s.", k.ARN(), k.Spec)
 	}
 	// IMP-137: decisions choose UnsupportedOperationException.
-	if rev.multiMaterial && k.isReplica() && in.ImportType != nil && *in.ImportType == types.ImportTypeNewKeyMaterial {
+	if rev.multiMaterial && k.isReplica() && in.ImportType != nil && *in.ImportType == types.ImportTypeNewKeyMaterial &&
+		!env.Mutants.Has(mutant.NewMaterialIntoReplica) {
 		return k, nil, awserr.New(awserr.UnsupportedOperation, "%s is a multi-Region replica key: new key material is imported into its primary key, %s, and then into the replicas with ImportType EXISTING_KEY_MATERIAL.", k.ARN(), keyARN(k.PrimaryRegion, k.AccountID, k.ID))
 	}
 	params, err := openToken(k, in.ImportToken, env) // 8-10
@@ -204,10 +208,17 @@ func decideImportKeyMaterial(k Key, in *kmsapi.ImportKeyMaterialInput, env Env) 
 	if k.State == types.KeyStatePendingImport && k.complete() {
 		k.State = types.KeyStateEnabled // IMP-064
 	}
-	if !rev.multiMaterial {
+	if legacyResponses(env) {
 		return k, &kmsapi.ImportKeyMaterialOutput{}, nil // IMP-049
 	}
-	return k, &kmsapi.ImportKeyMaterialOutput{KeyId: ptr(k.ARN()), KeyMaterialId: ptr(id)}, nil // IMP-048
+	return k, &kmsapi.ImportKeyMaterialOutput{KeyId: responseKeyID(k, env), KeyMaterialId: ptr(id)}, nil // IMP-048
+}
+
+// legacyResponses reports whether ImportKeyMaterial and
+// DeleteImportedKeyMaterial answer with an empty response, as they did before
+// the 2025 profile (IMP-049, IMP-084).
+func legacyResponses(env Env) bool {
+	return !env.rev().multiMaterial && !env.Mutants.Has(mutant.CurrentResponsesInLegacyProfiles) // IMP-049, IMP-084
 }
 
 // openToken checks the import token (steps 8 to 10).
@@ -251,6 +262,11 @@ func unwrapMaterial(p importtoken.Parameters, blob []byte, env Env) ([]byte, err
 func parseMaterial(spec types.KeySpec, plain []byte, env Env) (material.Key, error) {
 	mk, err := material.Parse(spec, plain)
 	if err == nil {
+		// IMP-042, IMP-043: PKCS#8 may be BER; a parser for DER only
+		// refuses it.
+		if isAsymmetric(spec) && !isDER(plain) && env.Mutants.Has(mutant.RejectBERMaterial) {
+			return material.Key{}, awserr.New(awserr.IncorrectKeyMaterial, "The key material is not valid DER.")
+		}
 		return mk, nil
 	}
 	var pe *material.ParseError
@@ -259,7 +275,56 @@ func parseMaterial(spec types.KeySpec, plain []byte, env Env) (material.Key, err
 			return material.Key{Spec: spec, Secret: append([]byte(nil), plain...)}, nil
 		}
 	}
+	if errors.As(err, &pe) && otherSpec(pe.Reason) && env.Mutants.Has(mutant.AcceptMaterialOfAnotherSpec) { // IMP-045
+		if mk, ok := parseAsAnySpec(plain); ok {
+			return mk, nil
+		}
+	}
 	return material.Key{}, awserr.New(awserr.IncorrectKeyMaterial, "The key material is not valid for key spec %s.", spec)
+}
+
+// isDER reports whether b is one DER-encoded ASN.1 value: definite, minimal
+// lengths throughout its constructed values (encoding/asn1 refuses anything
+// else).
+func isDER(b []byte) bool {
+	var v asn1.RawValue
+	rest, err := asn1.Unmarshal(b, &v)
+	if err != nil || len(rest) != 0 {
+		return false
+	}
+	if !v.IsCompound {
+		return true
+	}
+	for inner := v.Bytes; len(inner) > 0; {
+		var child asn1.RawValue
+		next, err := asn1.Unmarshal(inner, &child)
+		if err != nil || !isDER(child.FullBytes) {
+			return false
+		}
+		inner = next
+	}
+	return true
+}
+
+// otherSpec reports whether a parse failure says the material is a valid
+// private key of another key spec (IMP-045).
+func otherSpec(r material.Reason) bool {
+	return r == material.ReasonWrongModulusSize || r == material.ReasonWrongCurve || r == material.ReasonWrongAlgorithm
+}
+
+// parseAsAnySpec is the material check of the mutant
+// accept-material-of-another-spec: any private key of an importable
+// asymmetric key spec.
+func parseAsAnySpec(plain []byte) (material.Key, bool) {
+	for _, spec := range material.Importable() {
+		if !isAsymmetric(spec) {
+			continue
+		}
+		if mk, err := material.Parse(spec, plain); err == nil {
+			return mk, true
+		}
+	}
+	return material.Key{}, false
 }
 
 // acceptsAnyLength is the length check of the mutant
@@ -325,7 +390,10 @@ func associateSymmetric(k *Key, imported Material, in *kmsapi.ImportKeyMaterialI
 			k.Materials = []Material{imported}
 			return imported.ID, nil
 		}
-		if k.byID(imported.ID) >= 0 { // IMP-077
+		if i := k.byID(imported.ID); i >= 0 { // IMP-077
+			if env.Mutants.Has(mutant.NewMaterialAlreadyAssociated) {
+				return reimport(k, i, imported, env)
+			}
 			return "", awserr.New(awserr.IncorrectKeyMaterial, "KMS expected new key material, but the key material being imported is already associated with %s.", k.ARN())
 		}
 		if p := k.pending(); p >= 0 { // IMP-076, observed message

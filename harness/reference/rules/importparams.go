@@ -50,7 +50,7 @@ var GetParametersForImport = KeyOperation[kmsapi.GetParametersForImportInput, km
 			enum(&v, "wrappingAlgorithm", in.WrappingAlgorithm, rev.wrappingAlgorithms)
 		}
 		if v.required("wrappingKeySpec", in.WrappingKeySpec != nil) {
-			enum(&v, "wrappingKeySpec", in.WrappingKeySpec, rev.wrappingKeySpecs)
+			enum(&v, "wrappingKeySpec", in.WrappingKeySpec, wrappingKeySpecs(env))
 		}
 		return v.err()
 	},
@@ -66,7 +66,7 @@ func decideGetParametersForImport(k Key, in *kmsapi.GetParametersForImportInput,
 	if err := importableKey(k, env); err != nil {
 		return k, nil, err
 	}
-	if k.pendingDeletion() { // IMP-020, DG-KS [8]
+	if k.pendingDeletion() && !env.Mutants.Has(mutant.ParametersWhilePendingDeletion) { // IMP-020, DG-KS [8]
 		return k, nil, errPendingDeletion(k)
 	}
 	if err := wrappingSupported(k, alg, spec, env); err != nil {
@@ -74,7 +74,11 @@ func decideGetParametersForImport(k Key, in *kmsapi.GetParametersForImportInput,
 	}
 
 	k = k.clone()
-	wrappingKey, err := wrappingKeyFor(&k, spec, env)
+	keySpec := spec
+	if env.Mutants.Has(mutant.WrappingKeySpecIgnored) { // IMP-013
+		keySpec = types.WrappingKeySpecRsa3072
+	}
+	wrappingKey, err := wrappingKeyFor(&k, keySpec, env)
 	if err != nil {
 		return k, nil, err
 	}
@@ -83,7 +87,11 @@ func decideGetParametersForImport(k Key, in *kmsapi.GetParametersForImportInput,
 		return k, nil, awserr.New(awserr.KMSInternal, "encoding the wrapping public key: %v", err)
 	}
 	k.ParametersIssued++
-	validTo := env.Now.Add(env.TokenLifetime) // IMP-012
+	lifetime := env.TokenLifetime
+	if env.Mutants.Has(mutant.TokenLifetimeOneHour) { // IMP-012
+		lifetime /= 24 // one hour of AWS's 24
+	}
+	validTo := env.Now.Add(lifetime) // IMP-012
 	token, err := env.Tokens.Issue(importtoken.Parameters{
 		KeyARN:            k.ARN(),
 		Sequence:          k.ParametersIssued,
@@ -96,11 +104,33 @@ func decideGetParametersForImport(k Key, in *kmsapi.GetParametersForImportInput,
 		return k, nil, awserr.New(awserr.KMSInternal, "issuing the import token: %v", err)
 	}
 	return k, &kmsapi.GetParametersForImportOutput{
-		KeyId:             ptr(k.ARN()), // IMP-011: the key ARN
+		KeyId:             responseKeyID(k, env), // IMP-011
 		ImportToken:       token,
 		PublicKey:         publicKey,
 		ParametersValidTo: kmsapi.At(validTo),
 	}, nil
+}
+
+// responseKeyID is how the responses of the import operations name the key:
+// by its key ARN, whatever the request named it by (IMP-011, IMP-048,
+// IMP-083).
+func responseKeyID(k Key, env Env) *string {
+	if env.Mutants.Has(mutant.KeyIDInsteadOfARN) { // IMP-011, IMP-048, IMP-083
+		return ptr(k.ID)
+	}
+	return ptr(k.ARN())
+}
+
+// wrappingKeySpecs are the values of WrappingKeySpec the profile's API has
+// (IMP-021, IMP-022).
+func wrappingKeySpecs(env Env) []types.WrappingKeySpec {
+	switch {
+	case env.Mutants.Has(mutant.LegacyWrappingKeySpecs): // IMP-021
+		return []types.WrappingKeySpec{types.WrappingKeySpecRsa2048}
+	case env.Mutants.Has(mutant.AcceptLaterWrappingKeySpecs): // IMP-021, IMP-022
+		return types.WrappingKeySpec("").Values()
+	}
+	return env.rev().wrappingKeySpecs
 }
 
 // wrappingKeyFor returns the wrapping key pair of one response: a fresh one
@@ -139,10 +169,14 @@ func wrappingSupported(k Key, alg types.AlgorithmSpec, spec types.WrappingKeySpe
 		// IMP-021, IMP-034: SM2 wrapping exists only in China Regions
 		// (inferred: UnsupportedOperationException).
 		return awserr.New(awserr.UnsupportedOperation, "%s and %s are available only in the China Regions.", types.WrappingKeySpecSm2, types.AlgorithmSpecSm2pke)
-	case alg == types.AlgorithmSpecRsaesPkcs1V15 && !env.rev().pkcs1Wrapping:
+	case alg == types.AlgorithmSpecRsaesPkcs1V15 && pkcs1Withdrawn(env):
 		// IMP-025: decisions choose UnsupportedOperationException at
 		// GetParametersForImport.
 		return awserr.New(awserr.UnsupportedOperation, "As of October 10, 2023, KMS does not support the RSAES_PKCS1_V1_5 wrapping algorithm.")
+	case alg == types.AlgorithmSpecRsaesOaepSha1 && env.Mutants.Has(mutant.RefuseOAEPSHA1): // IMP-023, IMP-028
+		return awserr.New(awserr.UnsupportedOperation, "%s is not supported; use %s.", alg, types.AlgorithmSpecRsaesOaepSha256)
+	case alg == types.AlgorithmSpecRsaAesKeyWrapSha1 && env.Mutants.Has(mutant.RefuseRSAAESSHA1): // IMP-023, IMP-030
+		return awserr.New(awserr.UnsupportedOperation, "%s is not supported; use %s.", alg, types.AlgorithmSpecRsaAesKeyWrapSha256)
 	case isRSA(k.Spec) && alg != types.AlgorithmSpecRsaAesKeyWrapSha1 && alg != types.AlgorithmSpecRsaAesKeyWrapSha256:
 		// IMP-030: an RSA private key does not fit one RSA-OAEP block;
 		// decisions choose UnsupportedOperationException here.
@@ -150,9 +184,21 @@ func wrappingSupported(k Key, alg types.AlgorithmSpec, spec types.WrappingKeySpe
 	case k.Spec == types.KeySpecEccNistP521 && spec == types.WrappingKeySpecRsa2048 &&
 		(alg == types.AlgorithmSpecRsaesOaepSha1 || alg == types.AlgorithmSpecRsaesOaepSha256):
 		// IMP-032: decisions choose UnsupportedOperationException here.
+		if env.Mutants.Has(mutant.P521OAEPRSA2048Crash) {
+			return awserr.New(awserr.KMSInternal, "internal error: %s key material overflows one %s block under %s", k.Spec, alg, spec)
+		}
 		return awserr.New(awserr.UnsupportedOperation, "%s with an %s wrapping key cannot wrap %s key material; use a larger wrapping key or %s.", alg, spec, k.Spec, types.AlgorithmSpecRsaAesKeyWrapSha256)
 	}
 	// IMP-035: RSA_AES_KEY_WRAP_* for symmetric and HMAC material is
 	// accepted (decisions; provisional).
 	return nil
+}
+
+// pkcs1Withdrawn reports whether RSAES_PKCS1_V1_5 is refused: from the 2023
+// profile on (IMP-025); before, it wrapped symmetric material (IMP-026).
+func pkcs1Withdrawn(env Env) bool {
+	if env.rev().pkcs1Wrapping {
+		return env.Mutants.Has(mutant.RefusePKCS1In2022) // IMP-024, IMP-026
+	}
+	return !env.Mutants.Has(mutant.AcceptPKCS1After2023) // IMP-025
 }

@@ -29,6 +29,9 @@ type Key struct {
 	Usage        types.KeyUsageType
 	Origin       types.OriginType
 	MultiRegion  bool
+	// Policy is the key policy (JSON); it decides which other accounts may
+	// use the key (IMP-104).
+	Policy string
 	// PrimaryRegion and ReplicaRegions describe the multi-Region key set
 	// a multi-Region key belongs to (same account, same key ID): the
 	// Region of the primary key and those of its replicas, in the order they

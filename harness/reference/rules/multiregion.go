@@ -10,6 +10,7 @@ import (
 
 	"github.com/kmsconform/kmsconform/harness/reference/awserr"
 	"github.com/kmsconform/kmsconform/harness/reference/kmsapi"
+	"github.com/kmsconform/kmsconform/harness/reference/mutant"
 )
 
 // Multi-Region keys. A multi-Region key set is a primary key and its
@@ -84,7 +85,9 @@ func decideReplicateKey(k Key, in *kmsapi.ReplicateKeyInput, env Env) (Key, *Rep
 	case types.KeyStatePendingDeletion, types.KeyStatePendingReplicaDeletion:
 		return k, nil, errPendingDeletion(k)
 	case types.KeyStatePendingImport: // IMP-131
-		return k, nil, errPendingImport(k)
+		if !env.Mutants.Has(mutant.ReplicatePendingImport) {
+			return k, nil, errPendingImport(k)
+		}
 	}
 	if region == k.Region || slices.ContainsFunc(env.Related, func(r Key) bool { return r.Region == region }) {
 		return k, nil, awserr.New(awserr.AlreadyExists, "%s already exists in %s.", keyARN(region, k.AccountID, k.ID), region)
@@ -120,9 +123,26 @@ func decideReplicateKey(k Key, in *kmsapi.ReplicateKeyInput, env Env) (Key, *Rep
 	if in.Description != nil { // not shared by the set (API-RK)
 		replica.Description = *in.Description
 	}
-	replica = mirror(k, replica)
+	// The key policy is not shared by the set either: the replica gets the
+	// one given, or the default policy (API-RK).
+	replica.Policy = DefaultKeyPolicy(Partition(region), k.AccountID)
+	if in.Policy != nil {
+		if _, err := parsePolicy(*in.Policy); err != nil {
+			return k, nil, err
+		}
+		replica.Policy = *in.Policy
+	}
+	replica = mirror(k, replica, env)
 	if k.Origin != types.OriginTypeExternal {
 		// KMS's own material is shared by the whole set.
+		replica.State = types.KeyStateEnabled
+	}
+	if k.Origin == types.OriginTypeExternal && env.Mutants.Has(mutant.ReplicaCopiesMaterial) { // IMP-130
+		for i, pm := range k.Materials {
+			replica.Materials[i].Key, replica.Materials[i].Imports = pm.Key, pm.Imports
+			replica.Materials[i].ExpirationModel, replica.Materials[i].ValidTo = pm.ExpirationModel, pm.ValidTo
+		}
+		replica.PublicKeyDER = k.PublicKeyDER
 		replica.State = types.KeyStateEnabled
 	}
 	out := &kmsapi.ReplicateKeyOutput{ReplicaKeyMetadata: metadata(replica, env), ReplicaTags: in.Tags}
@@ -137,7 +157,7 @@ func decideReplicateKey(k Key, in *kmsapi.ReplicateKeyInput, env Env) (Key, *Rep
 // pending material deleted from the primary) is gone from the replica too
 // (IMP-093). KMS's own material (Origin AWS_KMS) is the set's: the replica
 // gets the primary's.
-func mirror(primary, replica Key) Key {
+func mirror(primary, replica Key, env Env) Key {
 	replica = replica.clone()
 	materials := make([]Material, 0, len(primary.Materials))
 	for _, pm := range primary.Materials {
@@ -150,6 +170,13 @@ func mirror(primary, replica Key) Key {
 			m.Key, m.Imports, m.ExpirationModel, m.ValidTo = pm.Key, pm.Imports, pm.ExpirationModel, pm.ValidTo
 		}
 		materials = append(materials, m)
+	}
+	if env.Mutants.Has(mutant.KeepDeletedMaterialOnReplicas) { // IMP-093
+		for _, own := range replica.Materials {
+			if own.pendingRotation() && primary.byID(own.ID) < 0 {
+				materials = append(materials, own)
+			}
+		}
 	}
 	replica.Materials = materials
 	if primary.Origin != types.OriginTypeExternal {
@@ -212,14 +239,14 @@ func SyncMultiRegion(set []Key, env Env) (live, gone []Key) {
 			continue
 		}
 		m.State = types.KeyMaterialStatePendingRotation
-		if slices.ContainsFunc(replicas, func(r Key) bool { return !holds(r, m.ID) }) {
+		if slices.ContainsFunc(replicas, func(r Key) bool { return !holds(r, m.ID) }) && !env.Mutants.Has(mutant.PendingRotationIgnoresReplicas) { // IMP-138
 			m.State = types.KeyMaterialStatePendingMultiRegionImportAndRotation
 		}
 	}
 
 	live = []Key{primary}
 	for _, r := range replicas {
-		r = mirror(primary, r)
+		r = mirror(primary, r, env)
 		r.ReplicaRegions = slices.Clone(primary.ReplicaRegions)
 		if (r.State == types.KeyStateEnabled || r.State == types.KeyStateDisabled) && !r.complete() {
 			r.State = types.KeyStatePendingImport

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/kmsconform/kmsconform/harness/reference/awserr"
+	"github.com/kmsconform/kmsconform/harness/reference/mutant"
 )
 
 // KeyOperation is an operation on one existing key, split the way AWS
@@ -19,11 +20,10 @@ type KeyOperation[In, Out any] struct {
 	// key ID or key ARN only (Locate).
 	ByAlias bool
 	// CrossAccount: the operation may name a key of another account by key
-	// ARN or alias ARN ("Cross-account use: Yes" in the API reference). The
-	// reference has no key policies: for these operations it models a key
-	// policy that allows the other account, as the cross-account case of
-	// IMP-104 (DescribeKey) presumes. The other operations refuse another
-	// account's key whatever its policy (IMP-017, IMP-063, IMP-144).
+	// ARN or alias ARN ("Cross-account use: Yes" in the API reference), when
+	// the key's policy allows that account (Decide; IMP-104). The other
+	// operations refuse another account's key whatever its policy (IMP-017,
+	// IMP-063, IMP-144).
 	CrossAccount bool
 	// Validate checks the request without the key.
 	Validate func(in *In, env Env) error
@@ -40,6 +40,9 @@ type KeyOperation[In, Out any] struct {
 // The record's deletion must have been checked with Deleted.
 func (op KeyOperation[In, Out]) Decide(k Key, in *In, env Env) (Key, *Out, error) {
 	k = k.at(env)
+	if k.AccountID != env.AccountID && !policyAllows(k.Policy, Partition(env.Region), env.AccountID, "kms:"+op.Name) { // IMP-104
+		return k, nil, errNotAllowedByPolicy(env, op.Name, k.ARN())
+	}
 	next, out, err := op.decide(k, in, env)
 	if err != nil {
 		return k, nil, err
@@ -81,10 +84,10 @@ func (op KeyOperation[In, Out]) Locate(ref string, env Env) (Target, error) {
 	if err != nil {
 		return Target{}, err
 	}
-	if t.AliasName != "" && !op.ByAlias {
+	if t.AliasName != "" && !op.ByAlias && !env.Mutants.Has(mutant.ResolveAliasEverywhere) { // IMP-010, IMP-047
 		return Target{}, awserr.New(awserr.NotFound, "Key '%s' does not exist: %s takes a key ID or key ARN, not an alias.", ref, op.Name)
 	}
-	if t.AccountID != env.AccountID && !op.CrossAccount {
+	if t.AccountID != env.AccountID && !op.CrossAccount && !env.Mutants.Has(mutant.AllowCrossAccountImport) { // IMP-017, IMP-063, IMP-144
 		return Target{}, errAccessDenied(env, op.Name, t.ARN())
 	}
 	if t.Region != env.Region || t.Partition != Partition(env.Region) {
@@ -120,7 +123,7 @@ func ParseKeyRef(ref string, env Env) (Target, error) {
 	}
 	parts := strings.SplitN(ref, ":", 6)
 	if len(parts) != 6 || parts[1] == "" || parts[2] != "kms" || parts[3] == "" || parts[4] == "" {
-		return Target{}, errInvalidARN(ref)
+		return Target{}, errInvalidARN(ref, env)
 	}
 	t := Target{Partition: parts[1], AccountID: parts[4], Region: parts[3]}
 	resource := parts[5]
@@ -130,11 +133,14 @@ func ParseKeyRef(ref string, env Env) (Target, error) {
 	case strings.HasPrefix(resource, "alias/") && len(resource) > len("alias/"):
 		t.AliasName = resource
 	default:
-		return Target{}, errInvalidARN(ref)
+		return Target{}, errInvalidARN(ref, env)
 	}
 	return t, nil
 }
 
-func errInvalidARN(ref string) error {
+func errInvalidARN(ref string, env Env) error {
+	if env.Mutants.Has(mutant.MalformedARNNotFound) { // IMP-019, IMP-141
+		return errNotFound(ref)
+	}
 	return awserr.New(awserr.InvalidArn, "%s is not a valid KMS key ARN.", ref)
 }

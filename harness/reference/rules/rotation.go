@@ -17,6 +17,9 @@ import (
 // symmetric keys rotate on demand, it treats them as keys whose automatic
 // rotation is off, except in PendingImport ([6], IMP-106).
 func externalRotationUnsupported(k Key, env Env) bool {
+	if env.Mutants.Has(mutant.RotationStatusForExternal) { // IMP-106, IMP-107
+		return false
+	}
 	return k.Origin == types.OriginTypeExternal && (!env.rev().rotateExternal || k.State == types.KeyStatePendingImport)
 }
 
@@ -54,7 +57,7 @@ var EnableKeyRotation = KeyOperation[kmsapi.EnableKeyRotationInput, kmsapi.Empty
 		if !isSymmetric(k.Spec) {
 			return k, nil, errRotationUnsupported(k)
 		}
-		if k.Origin == types.OriginTypeExternal { // IMP-105
+		if k.Origin == types.OriginTypeExternal && !env.Mutants.Has(mutant.EnableRotationOnExternal) { // IMP-105, IMP-107
 			return k, nil, errOrigin(k)
 		}
 		if err := rotationStateCheck(k); err != nil {
@@ -127,24 +130,28 @@ var RotateKeyOnDemand = KeyOperation[kmsapi.KeyIDInput, kmsapi.KeyIDOutput]{
 
 func decideRotateKeyOnDemand(k Key, in *kmsapi.KeyIDInput, env Env) (Key, *kmsapi.KeyIDOutput, error) {
 	rev := env.rev()
-	if !isSymmetric(k.Spec) { // IMP-112, observed with an empty message
+	if !isSymmetric(k.Spec) && !env.Mutants.Has(mutant.RotateAnyKeySpec) { // IMP-112, observed with an empty message
 		return k, nil, awserr.New(awserr.UnsupportedOperation, "")
 	}
-	if k.Origin == types.OriginTypeExternal && !rev.rotateExternal { // IMP-114
+	if k.Origin == types.OriginTypeExternal && !rev.rotateExternal && !env.Mutants.Has(mutant.RotateExternalBefore2025) { // IMP-114
 		return k, nil, errOrigin(k)
 	}
 	switch k.State {
 	case types.KeyStateDisabled: // IMP-111
-		return k, nil, errDisabled(k)
+		if !env.Mutants.Has(mutant.RotateDisabledKey) {
+			return k, nil, errDisabled(k)
+		}
 	case types.KeyStatePendingDeletion, types.KeyStatePendingReplicaDeletion:
 		return k, nil, errPendingDeletion(k)
 	case types.KeyStatePendingImport: // IMP-110
-		return k, nil, errPendingImport(k)
+		if !env.Mutants.Has(mutant.RotatePendingImport) {
+			return k, nil, errPendingImport(k)
+		}
 	}
 	// IMP-116: only the primary of a multi-Region key rotates (its replicas
 	// follow, SyncMultiRegion), and only once every replica has the new
 	// material; decisions choose KMSInvalidStateException for both.
-	if k.isReplica() {
+	if k.isReplica() && !env.Mutants.Has(mutant.RotateReplica) {
 		return k, nil, awserr.New(awserr.KMSInvalidState, "%s is a multi-Region replica key; rotate its primary key, %s.", k.ARN(), keyARN(k.PrimaryRegion, k.AccountID, k.ID))
 	}
 	if p := k.pending(); p >= 0 && k.Materials[p].State == types.KeyMaterialStatePendingMultiRegionImportAndRotation {
@@ -164,7 +171,7 @@ func decideRotateKeyOnDemand(k Key, in *kmsapi.KeyIDInput, env Env) (Key, *kmsap
 		k.Materials = append(k.Materials, m)
 		next = len(k.Materials) - 1
 	}
-	if k.OnDemandRotations >= rev.onDemandRotationLimit { // IMP-113, observed message
+	if k.OnDemandRotations >= rev.onDemandRotationLimit && !env.Mutants.Has(mutant.NoRotationLimit) { // IMP-113, observed message
 		return k, nil, awserr.New(awserr.LimitExceeded, "The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: %s", k.ARN())
 	}
 	if c := k.current(); c >= 0 {
@@ -200,8 +207,11 @@ var ListKeyRotations = KeyOperation[kmsapi.ListKeyRotationsInput, kmsapi.ListKey
 
 func decideListKeyRotations(k Key, in *kmsapi.ListKeyRotationsInput, env Env) (Key, *kmsapi.ListKeyRotationsOutput, error) {
 	rev := env.rev()
+	if k.pendingDeletion() && env.Mutants.Has(mutant.ListRotationsRefusedWhenDeleting) { // IMP-120
+		return k, nil, errPendingDeletion(k)
+	}
 	all := rev.multiMaterial && in.IncludeKeyMaterial != nil && *in.IncludeKeyMaterial == types.IncludeKeyMaterialAllKeyMaterial
-	if all && !isSymmetric(k.Spec) {
+	if all && !isSymmetric(k.Spec) && !env.Mutants.Has(mutant.AllKeyMaterialForAnyKey) {
 		// IMP-118: decisions choose UnsupportedOperationException.
 		return k, nil, awserr.New(awserr.UnsupportedOperation, "ALL_KEY_MATERIAL can only be used with KMS keys that support key rotation; %s has key spec %s.", k.ARN(), k.Spec)
 	}
@@ -234,9 +244,11 @@ func decideListKeyRotations(k Key, in *kmsapi.ListKeyRotationsInput, env Env) (K
 			if m.Key != nil {
 				e.ImportState = types.ImportStateImported
 			}
-			e.ExpirationModel = m.ExpirationModel
-			if !m.ValidTo.IsZero() {
-				e.ValidTo = kmsapi.At(m.ValidTo)
+			if !env.Mutants.Has(mutant.RotationsOmitExpiration) { // IMP-119
+				e.ExpirationModel = m.ExpirationModel
+				if !m.ValidTo.IsZero() {
+					e.ValidTo = kmsapi.At(m.ValidTo)
+				}
 			}
 		}
 		out.Rotations = append(out.Rotations, e)

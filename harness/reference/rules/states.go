@@ -68,7 +68,7 @@ var ScheduleKeyDeletion = KeyOperation[kmsapi.ScheduleKeyDeletionInput, kmsapi.S
 		}
 		// IMP-126: the documented window is 7 to 30 days; decisions choose
 		// ValidationException outside it.
-		if d := in.PendingWindowInDays; d != nil && (*d < 7 || *d > 30) {
+		if d := in.PendingWindowInDays; d != nil && (*d < 7 || *d > 30) && !env.Mutants.Has(mutant.ScheduleDeletionAnyWindow) {
 			return validation("PendingWindowInDays must be between 7 and 30, not %d.", *d)
 		}
 		return nil
@@ -105,6 +105,9 @@ var CancelKeyDeletion = KeyOperation[kmsapi.KeyIDInput, kmsapi.KeyIDOutput]{
 	KeyRef:   keyIDRef,
 	decide: func(k Key, in *kmsapi.KeyIDInput, env Env) (Key, *kmsapi.KeyIDOutput, error) {
 		if !k.pendingDeletion() {
+			if env.Mutants.Has(mutant.CancelDeletionAnyState) { // IMP-127
+				return k, &kmsapi.KeyIDOutput{KeyId: ptr(k.ARN())}, nil
+			}
 			return k, nil, errNotPendingDeletion(k)
 		}
 		k.State = types.KeyStateDisabled
