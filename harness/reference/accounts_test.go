@@ -12,6 +12,7 @@ import (
 	"github.com/kmsconform/kmsconform/harness/profile"
 	"github.com/kmsconform/kmsconform/harness/reference"
 	"github.com/kmsconform/kmsconform/harness/reference/clock"
+	"github.com/kmsconform/kmsconform/harness/reference/wrappool"
 )
 
 // The two accounts of the cross-account tests, and a third whose access key
@@ -213,7 +214,7 @@ func TestAccountOptions(t *testing.T) {
 		{Accounts: []reference.Account{accountA, {AccessKeyID: accountA.AccessKeyID, AccountID: "444455556666"}}},
 		{Accounts: []reference.Account{accountA}, AccountID: "111122223333"},
 	} {
-		bad.WrappingKeys = &testKeyCycle{}
+		bad.WrappingKeys = &wrappool.Cycle{}
 		if s, err := reference.New(bad); err == nil {
 			s.Close()
 			t.Errorf("New(%+v) succeeded", bad.Accounts)

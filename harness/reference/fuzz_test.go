@@ -9,6 +9,7 @@ import (
 
 	"github.com/kmsconform/kmsconform/harness/profile"
 	"github.com/kmsconform/kmsconform/harness/reference"
+	"github.com/kmsconform/kmsconform/harness/reference/wrappool"
 )
 
 // FuzzServeHTTP sends arbitrary bodies to every operation of a 2025 server:
@@ -33,7 +34,7 @@ func FuzzServeHTTP(f *testing.F) {
 	} {
 		f.Add(seed.op, []byte(seed.body))
 	}
-	srv, err := reference.New(reference.Options{Profile: profile.P2025, Regions: []string{"us-east-1", "us-west-2"}, WrappingKeys: &testKeyCycle{}})
+	srv, err := reference.New(reference.Options{Profile: profile.P2025, Regions: []string{"us-east-1", "us-west-2"}, WrappingKeys: &wrappool.Cycle{}})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -2,9 +2,7 @@ package reference_test
 
 import (
 	"context"
-	"crypto/rsa"
 	"errors"
-	"fmt"
 	"net/http/httptest"
 	"os"
 	"sync"
@@ -67,39 +65,9 @@ type kmsTest struct {
 	profile profile.Profile
 }
 
-// testKeyCycle hands a server the embedded public test keys of package
-// material in turn, 8 per size. Generating a fresh RSA key pair for each of
-// the hundreds of GetParametersForImport calls of these tests would dominate
-// their time. Each server has its own cycle, so its consecutive responses
-// never share a key pair; the tests that depend on distinct key pairs
-// (IMP-018, IMP-060) and on the production pool use newKMSWithPool.
-type testKeyCycle struct {
-	mu   sync.Mutex
-	next map[types.WrappingKeySpec]int
-}
-
-func (c *testKeyCycle) Take(_ context.Context, spec types.WrappingKeySpec) (*rsa.PrivateKey, error) {
-	bits, ok := wrappool.Bits[spec]
-	if !ok {
-		return nil, fmt.Errorf("no test keys for %s", spec)
-	}
-	keys, err := material.TestRSAKeys(bits)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.next == nil {
-		c.next = map[types.WrappingKeySpec]int{}
-	}
-	k := keys[c.next[spec]%len(keys)]
-	c.next[spec]++
-	return k, nil
-}
-
 func newKMS(t *testing.T, p profile.Profile, mutants ...string) *kmsTest {
 	t.Helper()
-	return newKMSFrom(t, p, &testKeyCycle{}, mutants...)
+	return newKMSFrom(t, p, &wrappool.Cycle{}, mutants...)
 }
 
 // newKMSWithPool is newKMS with wrapping keys from the production pool.
@@ -123,7 +91,7 @@ func newKMSWith(t *testing.T, opts reference.Options) *kmsTest {
 		opts.Clock = clock.NewManual(start)
 	}
 	if opts.WrappingKeys == nil {
-		opts.WrappingKeys = &testKeyCycle{}
+		opts.WrappingKeys = &wrappool.Cycle{}
 	}
 	srv, err := reference.New(opts)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/kmsconform/kmsconform/fixtures/material"
 	"github.com/kmsconform/kmsconform/harness/profile"
 	"github.com/kmsconform/kmsconform/harness/reference"
+	"github.com/kmsconform/kmsconform/harness/reference/wrappool"
 )
 
 // The Regions of the multi-Region tests: the primary's, and two for
@@ -396,7 +397,7 @@ func TestRegionOptions(t *testing.T) {
 		{Regions: []string{"us-east-1", "cn-north-1"}},
 		{Regions: []string{"us-east-1"}, Region: "us-east-1"},
 	} {
-		bad.WrappingKeys = &testKeyCycle{}
+		bad.WrappingKeys = &wrappool.Cycle{}
 		if s, err := reference.New(bad); err == nil {
 			s.Close()
 			t.Errorf("New(%v, %q) succeeded", bad.Regions, bad.Region)

@@ -19,6 +19,7 @@ import (
 	"github.com/kmsconform/kmsconform/harness/reference"
 	"github.com/kmsconform/kmsconform/harness/reference/clock"
 	"github.com/kmsconform/kmsconform/harness/reference/mutant"
+	"github.com/kmsconform/kmsconform/harness/reference/wrappool"
 )
 
 // outcome is what a call came to: "ok" or the AWS error code.
@@ -502,7 +503,7 @@ func TestMutantsAreObservable(t *testing.T) {
 }
 
 func TestUnknownMutant(t *testing.T) {
-	if _, err := reference.New(reference.Options{Mutants: []string{"no-such-fault"}, WrappingKeys: &testKeyCycle{}}); err == nil {
+	if _, err := reference.New(reference.Options{Mutants: []string{"no-such-fault"}, WrappingKeys: &wrappool.Cycle{}}); err == nil {
 		t.Fatal("New accepted an unknown mutant")
 	}
 }

@@ -15,13 +15,14 @@ import (
 	"github.com/kmsconform/kmsconform/harness/reference/clock"
 	"github.com/kmsconform/kmsconform/harness/reference/kmsapi"
 	"github.com/kmsconform/kmsconform/harness/reference/rules"
+	"github.com/kmsconform/kmsconform/harness/reference/wrappool"
 )
 
 func TestOptions(t *testing.T) {
 	clk := clock.NewManual(start)
 	srv, err := reference.New(reference.Options{
 		Profile: profile.P2023, Clock: clk, TokenLifetime: time.Hour,
-		AccountID: "444455556666", Region: "eu-west-1", WrappingKeys: &testKeyCycle{},
+		AccountID: "444455556666", Region: "eu-west-1", WrappingKeys: &wrappool.Cycle{},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +48,7 @@ func TestOptions(t *testing.T) {
 	})), "ExpiredImportTokenException")
 
 	for _, bad := range []reference.Options{{Profile: "2024"}, {TokenLifetime: -time.Second}, {AccountID: "123"}, {Region: "Mars"}} {
-		bad.WrappingKeys = &testKeyCycle{}
+		bad.WrappingKeys = &wrappool.Cycle{}
 		if s, err := reference.New(bad); err == nil {
 			s.Close()
 			t.Errorf("New(%+v) succeeded", bad)

@@ -2,7 +2,6 @@ package target
 
 import (
 	"context"
-	"crypto/rsa"
 	"errors"
 	"fmt"
 	"net"
@@ -10,9 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/kms/types"
-
-	"github.com/kmsconform/kmsconform/fixtures/material"
 	"github.com/kmsconform/kmsconform/harness/config"
 	"github.com/kmsconform/kmsconform/harness/profile"
 	"github.com/kmsconform/kmsconform/harness/reference"
@@ -24,13 +20,10 @@ import (
 // a loopback port, so the suite tests it exactly as it tests a vendor's
 // endpoint. It is the default target.
 //
-// Its wrapping key pairs come from a fixed cycle of pre-generated test keys
-// (fixtures/material's eight per size), not from freshly generated ones:
-// a 2025 run asks for dozens of RSA-4096 wrapping keys, and generating each
-// takes most of a second. Consecutive GetParametersForImport responses of
-// one instance never share a key pair, which is what the rules about
-// mismatched tokens and public keys (IMP-060) need within a spec; `kmsconform
-// serve` keeps generating a fresh key pair for every response.
+// Its wrapping key pairs come from a wrappool.Cycle of pre-generated test
+// keys, not from freshly generated ones: a 2025 run asks for dozens of
+// RSA-4096 wrapping keys, and generating each takes most of a second.
+// `kmsconform serve` keeps generating a fresh key pair for every response.
 //
 // It serves two accounts (config.TestCredentials and
 // config.SecondTestCredentials, whose signatures it verifies) and two
@@ -92,7 +85,7 @@ func (e *Embedded) options(c clock.Clock) reference.Options {
 		return a
 	}
 	return reference.Options{
-		Profile: e.Profile, Mutants: e.mutants(), WrappingKeys: &testKeyCycle{}, Clock: c,
+		Profile: e.Profile, Mutants: e.mutants(), WrappingKeys: &wrappool.Cycle{}, Clock: c,
 		Accounts: []reference.Account{account(config.TestCredentials), account(config.SecondTestCredentials)},
 		Regions:  []string{e.region(), e.secondRegion()},
 	}
@@ -191,31 +184,4 @@ func (e *Embedded) Stop(ctx context.Context) error {
 	}
 	e.servers, e.refs, e.started = nil, nil, false
 	return errors.Join(errs...)
-}
-
-// testKeyCycle hands out fixtures/material's pre-generated RSA test keys in
-// turn, per wrapping key spec (see Embedded).
-type testKeyCycle struct {
-	mu   sync.Mutex
-	next map[types.WrappingKeySpec]int
-}
-
-// Take implements reference.WrappingKeySource.
-func (c *testKeyCycle) Take(_ context.Context, spec types.WrappingKeySpec) (*rsa.PrivateKey, error) {
-	bits, ok := wrappool.Bits[spec]
-	if !ok {
-		return nil, fmt.Errorf("no RSA test keys for wrapping key spec %s", spec)
-	}
-	keys, err := material.TestRSAKeys(bits)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.next == nil {
-		c.next = map[types.WrappingKeySpec]int{}
-	}
-	k := keys[c.next[spec]%len(keys)]
-	c.next[spec]++
-	return k, nil
 }

@@ -2,6 +2,7 @@ package wrappool
 
 import (
 	"context"
+	"crypto/rsa"
 	"errors"
 	"sync"
 	"testing"
@@ -124,5 +125,31 @@ func TestFull(t *testing.T) {
 	}
 	if p.Full() {
 		t.Fatal("Full right after a Take")
+	}
+}
+
+func TestCycleNeverRepeatsConsecutively(t *testing.T) {
+	var c Cycle
+	seen := map[*rsa.PrivateKey]int{}
+	var prev *rsa.PrivateKey
+	for i := 0; i < 16; i++ {
+		k, err := c.Take(context.Background(), types.WrappingKeySpecRsa2048)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k == prev {
+			t.Fatalf("take %d returned the key pair of take %d", i, i-1)
+		}
+		if k.N.BitLen() != 2048 {
+			t.Fatalf("a %d-bit key for RSA_2048", k.N.BitLen())
+		}
+		seen[k]++
+		prev = k
+	}
+	if len(seen) != 8 {
+		t.Fatalf("%d distinct key pairs in 16 takes, want the 8 test keys twice each", len(seen))
+	}
+	if _, err := c.Take(context.Background(), types.WrappingKeySpecSm2); err == nil {
+		t.Fatal("a key for SM2")
 	}
 }
