@@ -83,27 +83,52 @@ func oracleWrapped(alg types.AlgorithmSpec, change func([]byte) []byte) func(pub
 // oracleCommonProbes are the probes of every algorithm: a correct wrapping
 // with one byte changed or cut off or added, random bytes, a wrapping under
 // another RSA key, and the wrappings of the profile's other algorithms.
+//
+// RSAES-PKCS1-v1_5 decoding accepts about one random block in 100,000 (and
+// one OAEP block in 430), decoding it to a message of random length that a
+// correct target refuses as IncorrectKeyMaterialException, a different answer
+// that would fail this spec now and then. So under an RSAES_PKCS1_V1_5 token
+// every probe whose decryption the client can choose decrypts to a block it
+// knows fails decoding: random bytes are the RSA encryption of a random block
+// that is not a PKCS#1 v1.5 block, an OAEP wrapping has an encoded block
+// whose second octet is not 0x02, and the "corrupted" case is carried by the
+// blocks of oraclePKCS1Probes (a correct block with one octet changed, and
+// the like) instead of a ciphertext with one byte changed, whose decryption
+// is unknowable. One probe keeps an unknowable decryption, at about 1e-5:
+// the wrapping under another RSA key, which a chosen decryption would no
+// longer be. The wrapping cut short by one byte is refused for its length
+// (RFC 8017 7.2.2 step 1) before any decoding.
 func oracleCommonProbes(p profile.Profile, alg types.AlgorithmSpec) []oracleProbe {
 	cutShort := "corrupted"
 	if wrapIsRSAAES(alg) {
 		cutShort = "truncated-rsa-aes"
 	}
-	probes := []oracleProbe{
-		{"a correct wrapping with its first byte changed", "corrupted", oracleWrapped(alg, func(b []byte) []byte { return oracleFlipByte(b, 0) })},
-		{"a correct wrapping with a byte in the middle changed", "corrupted", oracleWrapped(alg, func(b []byte) []byte { return oracleFlipByte(b, len(b)/2) })},
-		{"a correct wrapping with its last byte changed", "corrupted", oracleWrapped(alg, func(b []byte) []byte { return oracleFlipByte(b, len(b)-1) })},
-		{"a correct wrapping cut short by one byte", cutShort, oracleWrapped(alg, func(b []byte) []byte { return wrap.Truncate(b, len(b)-1) })},
-		{"random bytes of the wrapping key's length", "random-bytes", func(pub, m []byte) ([]byte, error) { return materialRandom(256), nil }},
-		{"a correct wrapping with one byte appended", "", oracleWrapped(alg, func(b []byte) []byte { return append(b, 0x00) })},
-		{"a wrapping under another RSA key", "", func(pub, m []byte) ([]byte, error) { return wrap.WrapUnderOtherKey(alg, pub, m) }},
+	pkcs1 := alg == types.AlgorithmSpecRsaesPkcs1V15
+	var probes []oracleProbe
+	if !pkcs1 {
+		probes = append(probes,
+			oracleProbe{"a correct wrapping with its first byte changed", "corrupted", oracleWrapped(alg, func(b []byte) []byte { return oracleFlipByte(b, 0) })},
+			oracleProbe{"a correct wrapping with a byte in the middle changed", "corrupted", oracleWrapped(alg, func(b []byte) []byte { return oracleFlipByte(b, len(b)/2) })},
+			oracleProbe{"a correct wrapping with its last byte changed", "corrupted", oracleWrapped(alg, func(b []byte) []byte { return oracleFlipByte(b, len(b)-1) })},
+		)
 	}
+	random := oracleProbe{"random bytes of the wrapping key's length", "random-bytes", func(pub, m []byte) ([]byte, error) { return materialRandom(256), nil }}
+	if pkcs1 {
+		random = oracleProbe{"random bytes of the wrapping key's length (RSA of a random non-PKCS#1 block)", "random-bytes", func(pub, m []byte) ([]byte, error) { return wrap.RandomNotPKCS1(pub) }}
+	}
+	probes = append(probes,
+		oracleProbe{"a correct wrapping cut short by one byte", cutShort, oracleWrapped(alg, func(b []byte) []byte { return wrap.Truncate(b, len(b)-1) })},
+		random,
+		oracleProbe{"a correct wrapping with one byte appended", "", oracleWrapped(alg, func(b []byte) []byte { return append(b, 0x00) })},
+		oracleProbe{"a wrapping under another RSA key", "", func(pub, m []byte) ([]byte, error) { return wrap.WrapUnderOtherKey(alg, pub, m) }},
+	)
 	others := symmetricWrappingAlgorithms(p)
 	if p.AtLeast(profile.P2023) {
 		others = append(others, types.AlgorithmSpecRsaAesKeyWrapSha256, types.AlgorithmSpecRsaAesKeyWrapSha1)
 	}
 	for _, other := range others {
 		if other != alg {
-			probes = append(probes, oracleProbe{"a correct " + string(other) + " wrapping", "", func(pub, m []byte) ([]byte, error) { return wrap.Wrap(other, pub, m) }})
+			probes = append(probes, oracleProbe{"a correct " + string(other) + " wrapping", "", wrapWithOtherAlgorithm(alg, other)})
 		}
 	}
 	return probes
@@ -136,7 +161,10 @@ func oracleOAEPProbes(alg types.AlgorithmSpec) []oracleProbe {
 }
 
 // oraclePKCS1Probes: RSAES-PKCS1-v1_5 blocks that break RFC 8017 7.2.2 step
-// 3 one way each, the blocks of Bleichenbacher's attack.
+// 3 one way each, the blocks of Bleichenbacher's attack. Each certainly fails
+// decoding, so they stand for the "corrupted" case under an RSAES_PKCS1_V1_5
+// token, where a ciphertext with one byte changed would not (see
+// oracleCommonProbes).
 func oraclePKCS1Probes() []oracleProbe {
 	block := func(what string, change func(em, m []byte) []byte) oracleProbe {
 		return oracleProbe{what, "corrupted", func(pub, m []byte) ([]byte, error) {
