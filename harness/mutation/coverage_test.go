@@ -127,3 +127,35 @@ func TestClaimedButNotYetKillable(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryRunHasASpec: every planned run has a spec of a rule it claims in
+// its profile, so that no run is NotKillable before it is even made (such a
+// run fails the self-test; `kmsconform mutate` would say so only after
+// every suite run).
+func TestEveryRunHasASpec(t *testing.T) {
+	cat := mustCatalogue(t)
+	specs := SpecTree()
+	for _, run := range Plan(mutant.All(), cat, nil) {
+		if o, ok := WithoutSpecs(run, cat, specs); ok && o.Failed() {
+			t.Errorf("%s: no rule it claims (%v) has a spec in the profile: it cannot be killed there; add a spec, correct the claim or its profiles", run, o.Claimed)
+		}
+	}
+}
+
+// TestExemptions: every exemption names a mutant in a profile where it
+// runs, with a reason.
+func TestExemptions(t *testing.T) {
+	cat := mustCatalogue(t)
+	for k, reason := range exemptions {
+		m, ok := mutant.Lookup(string(k.Mutant))
+		switch {
+		case !ok:
+			t.Errorf("exemption of %s in profile %s: no such mutant", k.Mutant, k.Profile)
+		case !slices.Contains(Profiles(m, cat), k.Profile):
+			t.Errorf("exemption of %s in profile %s: the mutant does not run there (%v)", k.Mutant, k.Profile, Profiles(m, cat))
+		}
+		if strings.TrimSpace(reason) == "" {
+			t.Errorf("exemption of %s in profile %s has no reason", k.Mutant, k.Profile)
+		}
+	}
+}

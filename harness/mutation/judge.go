@@ -22,8 +22,10 @@ const (
 	// NotKillable: no spec of a rule the mutant claims could tell in the
 	// profile: the rules have no spec yet, their specs need a capability
 	// the embedded reference does not declare, or they fail without the
-	// mutant too. The run proves nothing either way; it is listed, never
-	// counted as killed.
+	// mutant too. The run proves nothing either way, so it counts in the
+	// score as not killed and fails the self-test, unless the run is one of
+	// the reviewed exemptions (exemptions.go): otherwise a self-test whose
+	// specs all ended skipped or disabled would pass with nothing proven.
 	NotKillable Verdict = "not-killable"
 	// Broken: the run gave no usable results (the child process failed, or
 	// the suite failed outside its specs).
@@ -37,8 +39,8 @@ type Outcome struct {
 	Verdict Verdict `json:"verdict"`
 	// Claimed are the rules of the profile the mutant claims.
 	Claimed []string `json:"claimed"`
-	// Killing are the claimed rules with a failed spec; Evidence names the
-	// first failed spec of each, with its failure.
+	// Killing are the claimed rules with a failed spec; Evidence names
+	// every failed spec of each, with its failure (bounded).
 	Killing  []string      `json:"killing,omitempty"`
 	Evidence []SpecFailure `json:"evidence,omitempty"`
 	// Unconfirmed are claimed rules whose specs ran and all passed: the
@@ -52,6 +54,12 @@ type Outcome struct {
 	// they pass without it: specs that fail for more than their rule, or a
 	// mutant that breaks more than it claims.
 	Other []string `json:"other,omitempty"`
+	// OtherEvidence names every failed spec of the Other rules, with its
+	// failure (bounded): what to read to decide which of the two it is.
+	OtherEvidence []SpecFailure `json:"otherEvidence,omitempty"`
+	// Exemption is the reviewed reason a NotKillable run does not fail the
+	// self-test (exemptions.go); "" for every other run.
+	Exemption string `json:"exemption,omitempty"`
 	// Error says why a Broken run gave no usable results.
 	Error   string  `json:"error,omitempty"`
 	Seconds float64 `json:"seconds"`
@@ -74,40 +82,85 @@ type Unchecked struct {
 }
 
 // Failed reports whether the outcome fails the self-test: the mutant
-// survived, the run broke, or a claim was not confirmed.
+// survived, the run broke, no spec could tell (unless the run is exempted),
+// or a claim was not confirmed.
 func (o Outcome) Failed() bool {
-	return o.Verdict == Survived || o.Verdict == Broken || len(o.Unconfirmed) > 0
+	return o.Verdict == Survived || o.Verdict == Broken || (o.Verdict == NotKillable && o.Exemption == "") || len(o.Unconfirmed) > 0
 }
 
 // Baseline is the suite run of a profile against the reference without a
 // mutant. It must pass: a rule it fails fails without any fault, so its
-// failure under a mutant says nothing about the mutant.
+// failure under a mutant says nothing about the mutant. And it must have
+// run every conformance rule of the profile that has a spec: a rule whose
+// specs were skipped or disabled without a mutant are skipped or disabled
+// with one too, so no mutant could ever be killed by them, and a self-test
+// whose specs stopped running would otherwise look clean.
 type Baseline struct {
 	Profile string   `json:"profile"`
 	Failing []string `json:"failing,omitempty"`
-	Error   string   `json:"error,omitempty"`
-	Seconds float64  `json:"seconds"`
+	// NotRun are the conformance rules with a spec in the profile that the
+	// run did not pass or fail, and why.
+	NotRun  []Unchecked `json:"notRun,omitempty"`
+	Error   string      `json:"error,omitempty"`
+	Seconds float64     `json:"seconds"`
 }
 
-// Passed reports whether the baseline run passed every rule.
-func (b Baseline) Passed() bool { return b.Error == "" && len(b.Failing) == 0 }
+// Passed reports whether the baseline run ran and passed every conformance
+// rule that has a spec.
+func (b Baseline) Passed() bool { return b.Error == "" && len(b.Failing) == 0 && len(b.NotRun) == 0 }
 
 // Clean is the run of profile p without a mutant, for its Baseline.
 func Clean(p profile.Profile) Run { return Run{Profile: p} }
 
-// JudgeBaseline reads the baseline of a profile from its clean run.
-func JudgeBaseline(r Result) Baseline {
-	b := Baseline{Profile: string(r.Run.Profile), Seconds: r.Took.Seconds()}
+// JudgeBaseline reads the baseline of a profile from its clean run: the
+// rules that failed, and the conformance rules with a spec in specs (the
+// linked spec tree) that ended neither passed nor failed.
+func JudgeBaseline(r Result, cat *catalogue.Catalogue, specs Specs) Baseline {
+	p := r.Run.Profile
+	b := Baseline{Profile: string(p), Seconds: r.Took.Seconds()}
 	if err := usable(r); err != nil {
 		b.Error = err.Error()
 		return b
 	}
+	results := map[string]reports.RuleResult{}
 	for _, rule := range r.Results.Rules {
+		results[rule.ID] = rule
 		if rule.Status.Failed() {
 			b.Failing = append(b.Failing, rule.ID)
 		}
 	}
+	for _, rule := range cat.InProfile(p) {
+		if rule.Tier != catalogue.Conformance || cat.IsIneligible(rule.ID) || !specs.Has(p, rule.ID) {
+			continue
+		}
+		rr, ok := results[rule.ID]
+		switch {
+		case !ok:
+			b.NotRun = append(b.NotRun, Unchecked{rule.ID, "the run has no result for it"})
+		case rr.Status == reports.StatusPass || rr.Status.Failed():
+		case len(rr.Specs) == 0:
+			b.NotRun = append(b.NotRun, Unchecked{rule.ID, "the run has none of its specs (filtered out?)"})
+		default:
+			b.NotRun = append(b.NotRun, Unchecked{rule.ID, fmt.Sprintf("it ended %s: %s", rr.Status, specReasons(rr))})
+		}
+	}
 	return b
+}
+
+// specReasons says, once per distinct reason, why a rule's specs did not
+// run.
+func specReasons(r reports.RuleResult) string {
+	var why []string
+	for _, s := range r.Specs {
+		reason := string(s.Status)
+		if s.Reason != "" {
+			reason += " (" + s.Reason + ")"
+		}
+		if !slices.Contains(why, reason) {
+			why = append(why, reason)
+		}
+	}
+	return strings.Join(why, "; ")
 }
 
 // Judge decides a mutant's run from its result and the baseline of its
@@ -134,7 +187,7 @@ func Judge(r Result, cat *catalogue.Catalogue, base Baseline) Outcome {
 			o.Unchecked = append(o.Unchecked, Unchecked{id, "its specs fail without the mutant too"})
 		case rr.Status.Failed():
 			o.Killing = append(o.Killing, id)
-			o.Evidence = append(o.Evidence, firstFailure(rr))
+			o.Evidence = append(o.Evidence, failures(rr)...)
 		case ran(rr):
 			o.Unconfirmed = append(o.Unconfirmed, id)
 		default:
@@ -144,6 +197,7 @@ func Judge(r Result, cat *catalogue.Catalogue, base Baseline) Outcome {
 	for _, rr := range r.Results.Rules {
 		if rr.Status.Failed() && !slices.Contains(o.Claimed, rr.ID) && !slices.Contains(base.Failing, rr.ID) {
 			o.Other = append(o.Other, rr.ID)
+			o.OtherEvidence = append(o.OtherEvidence, failures(rr)...)
 		}
 	}
 	switch {
@@ -153,6 +207,7 @@ func Judge(r Result, cat *catalogue.Catalogue, base Baseline) Outcome {
 		o.Verdict = Survived
 	default:
 		o.Verdict = NotKillable
+		o.Exemption = exemption(run)
 	}
 	return o
 }
@@ -199,17 +254,24 @@ func noSpec(p profile.Profile) string { return "no spec of the rule in profile "
 // its beginning says what was asserted.
 const failureLimit = 300
 
-func firstFailure(r reports.RuleResult) SpecFailure {
+// failures lists every failed spec of a failed rule, each failure bounded
+// to failureLimit characters.
+func failures(r reports.RuleResult) []SpecFailure {
+	var out []SpecFailure
 	for _, s := range r.Specs {
 		if s.Status.Failed() {
 			msg := strings.TrimSpace(s.Failure)
 			if runes := []rune(msg); len(runes) > failureLimit {
 				msg = string(runes[:failureLimit]) + "..."
 			}
-			return SpecFailure{Rule: r.ID, Spec: s.Name, Failure: msg}
+			out = append(out, SpecFailure{Rule: r.ID, Spec: s.Name, Failure: msg})
 		}
 	}
-	// A rule errored without a failed spec of its own (reports.Build marks
-	// every rule errored when setup fails; Judge refuses such runs first).
-	return SpecFailure{Rule: r.ID, Failure: string(r.Status)}
+	if len(out) == 0 {
+		// A rule errored without a failed spec of its own (reports.Build
+		// marks every rule errored when setup fails; Judge refuses such
+		// runs first).
+		out = append(out, SpecFailure{Rule: r.ID, Failure: string(r.Status)})
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package mutation
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,7 +111,7 @@ func TestJudge(t *testing.T) {
 				rule("IMP-058"),
 				rule("IMP-133"),
 			)),
-			want: NotKillable, unchkd: []string{"IMP-057", "IMP-058", "IMP-133"},
+			want: NotKillable, unchkd: []string{"IMP-057", "IMP-058", "IMP-133"}, failed: true,
 		},
 		{
 			name: "a rule that fails without the mutant does not kill it",
@@ -220,23 +221,133 @@ func TestEvidenceIsBounded(t *testing.T) {
 	}
 }
 
+// specsOf says that the given rules, and no others, have a spec in profile
+// 2023.
+func specsOf(ids ...string) Specs {
+	s := Specs{profile.P2023: map[string]bool{}}
+	for _, id := range ids {
+		s[profile.P2023][id] = true
+	}
+	return s
+}
+
 func TestJudgeBaseline(t *testing.T) {
+	cat := mustCatalogue(t)
 	b := JudgeBaseline(Result{Run: Clean(profile.P2023), Results: results(
 		rule("IMP-057", spec("a", reports.StatusPass)),
 		rule("IMP-104", spec("b", reports.StatusFail)),
-	), Took: time.Second})
-	if b.Passed() || !slices.Equal(b.Failing, []string{"IMP-104"}) || b.Error != "" || b.Seconds != 1 {
+	), Took: time.Second}, cat, specsOf("IMP-057", "IMP-104"))
+	if b.Passed() || !slices.Equal(b.Failing, []string{"IMP-104"}) || len(b.NotRun) != 0 || b.Error != "" || b.Seconds != 1 {
 		t.Fatalf("baseline %+v", b)
 	}
-	b = JudgeBaseline(Result{Run: Clean(profile.P2023), Results: results(rule("IMP-057", spec("a", reports.StatusPass)))})
+	b = JudgeBaseline(Result{Run: Clean(profile.P2023), Results: results(rule("IMP-057", spec("a", reports.StatusPass)))}, cat, specsOf("IMP-057"))
 	if !b.Passed() {
 		t.Fatalf("baseline %+v", b)
 	}
-	b = JudgeBaseline(Result{Run: Clean(profile.P2023), Err: errors.New("no results")})
+	b = JudgeBaseline(Result{Run: Clean(profile.P2023), Err: errors.New("no results")}, cat, specsOf("IMP-057"))
 	if b.Passed() || b.Error == "" {
 		t.Fatalf("baseline %+v", b)
 	}
 	if got := Clean(profile.P2025).String(); got != "no mutant in profile 2025" {
 		t.Errorf("Clean().String() = %q", got)
+	}
+}
+
+// TestJudgeBaselineNotRun: a clean run that did not run a conformance rule
+// with a spec (skipped, disabled, missing from the results) does not pass,
+// and says which rules and why; rules without a spec, provisional and
+// ineligible rules are not demanded.
+func TestJudgeBaselineNotRun(t *testing.T) {
+	cat := mustCatalogue(t)
+	skipped := spec("IMP-058 a", reports.StatusSkip)
+	skipped.Reason = "a precondition was missing"
+	res := results(
+		rule("IMP-057", spec("IMP-057 a", reports.StatusPass), spec("IMP-057 b", reports.StatusDisabled)),
+		rule("IMP-058", skipped),
+		rule("IMP-104", spec("IMP-104 a", reports.StatusDisabled)),
+		rule("IMP-001"),
+		rule("IMP-035"), // provisional: never demanded
+	)
+	b := JudgeBaseline(Result{Run: Clean(profile.P2023), Results: res}, cat, specsOf("IMP-057", "IMP-058", "IMP-104", "IMP-001", "IMP-002", "IMP-035"))
+	want := []Unchecked{
+		{"IMP-001", "the run has none of its specs (filtered out?)"},
+		{"IMP-002", "the run has no result for it"},
+		{"IMP-058", "it ended skip: skip (a precondition was missing)"},
+		{"IMP-104", "it ended disabled: disabled (needs capability second-account)"},
+	}
+	if !slices.Equal(b.NotRun, want) {
+		t.Errorf("not run %+v,\nwant %+v", b.NotRun, want)
+	}
+	if b.Passed() || len(b.Failing) != 0 {
+		t.Errorf("baseline %+v passed", b)
+	}
+	r := Summarize([]Baseline{b}, nil, cat, true, time.Time{}, time.Time{})
+	if f := strings.Join(r.Failures(), "\n"); r.Passed() || !strings.Contains(f, "profile 2023 did not run 4 conformance rules that have specs") || !strings.Contains(f, "IMP-104: it ended disabled") {
+		t.Errorf("failures %q", f)
+	}
+	if rule, _ := cat.Rule("IMP-035"); rule.Tier == catalogue.Conformance {
+		t.Fatal("IMP-035 is no longer provisional: pick another provisional rule for this test")
+	}
+}
+
+// TestEvidenceKeepsEveryFailedSpec: every failed spec of a killing rule,
+// and of a rule the mutant does not claim, is kept with its failure.
+func TestEvidenceKeepsEveryFailedSpec(t *testing.T) {
+	cat := mustCatalogue(t)
+	o := Judge(result(results(
+		rule("IMP-057", spec("IMP-057 a", reports.StatusFail), spec("IMP-057 b", reports.StatusPass), spec("IMP-057 c", reports.StatusFail)),
+		rule("IMP-058", spec("IMP-058 a", reports.StatusFail)),
+		rule("IMP-104", spec("IMP-104 a", reports.StatusFail), spec("IMP-104 b", reports.StatusFail)),
+	)), cat, Baseline{Profile: "2023"})
+	names := func(fs []SpecFailure) []string {
+		var out []string
+		for _, f := range fs {
+			if f.Failure == "" {
+				t.Errorf("%s kept without its failure", f.Spec)
+			}
+			out = append(out, f.Rule+"/"+f.Spec)
+		}
+		return out
+	}
+	if got, want := names(o.Evidence), []string{"IMP-057/IMP-057 a", "IMP-057/IMP-057 c", "IMP-058/IMP-058 a"}; !slices.Equal(got, want) {
+		t.Errorf("evidence %v, want %v", got, want)
+	}
+	if got, want := names(o.OtherEvidence), []string{"IMP-104/IMP-104 a", "IMP-104/IMP-104 b"}; !slices.Equal(got, want) {
+		t.Errorf("other evidence %v, want %v", got, want)
+	}
+}
+
+// TestNotKillableFails: a run no spec could tell fails the self-test and
+// counts in N, so a self-test whose specs all stopped running cannot pass;
+// only a reviewed exemption keeps it from failing, and it still counts as
+// not killed.
+func TestNotKillableFails(t *testing.T) {
+	cat := mustCatalogue(t)
+	disabled := result(results(rule("IMP-057", spec("IMP-057 a", reports.StatusDisabled)), rule("IMP-058", spec("IMP-058 a", reports.StatusSkip))))
+	o := Judge(disabled, cat, Baseline{Profile: "2023"})
+	if o.Verdict != NotKillable || !o.Failed() || o.Exemption != "" {
+		t.Fatalf("outcome %+v", o)
+	}
+	r := Summarize([]Baseline{{Profile: "2023"}}, []Outcome{o, o}, cat, false, time.Time{}, time.Time{})
+	if r.Total.String() != "0/2" {
+		t.Errorf("score %s, want 0/2: not-killable runs count as not killed", r.Total)
+	}
+	if f := strings.Join(r.Failures(), "\n"); r.Passed() || !strings.Contains(f, "fake in profile 2023 is not killable") || !strings.Contains(f, "IMP-057: its specs were disabled") {
+		t.Errorf("failures %q", f)
+	}
+
+	saved := exemptions
+	t.Cleanup(func() { exemptions = saved })
+	exemptions = map[exemptionKey]string{{"fake", profile.P2023}: "reviewed: the test's own reason"}
+	o = Judge(disabled, cat, Baseline{Profile: "2023"})
+	if o.Verdict != NotKillable || o.Failed() || o.Exemption != "reviewed: the test's own reason" {
+		t.Fatalf("exempted outcome %+v", o)
+	}
+	r = Summarize([]Baseline{{Profile: "2023"}}, []Outcome{o}, cat, false, time.Time{}, time.Time{})
+	if !r.Passed() || r.Total.String() != "0/1" {
+		t.Errorf("exempted run: passed %t, score %s, failures %v; want passed with score 0/1", r.Passed(), r.Total, r.Failures())
+	}
+	if other := Judge(Result{Run: Run{Mutant: mustMutant(t, mutant.AcceptForeignToken), Profile: profile.P2023}, Results: results()}, cat, Baseline{Profile: "2023"}); other.Exemption != "" || !other.Failed() {
+		t.Errorf("the exemption of fake in 2023 applied to %+v", other)
 	}
 }

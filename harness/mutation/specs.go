@@ -47,10 +47,10 @@ func SpecTree() Specs {
 // WithoutSpecs returns the outcome of a run that cannot kill its mutant
 // because no rule it claims has a spec in the run's profile, and true; or
 // false when some claimed rule has one, and the run must be made. A mutant
-// that is not killable for this reason needs no suite run to show it; once
-// a spec of one of its rules exists, its runs are made and must kill it.
+// that is not killable for this reason needs no suite run to show it, and
+// fails the self-test like any not-killable run unless it is exempted.
 func WithoutSpecs(run Run, cat *catalogue.Catalogue, specs Specs) (Outcome, bool) {
-	o := Outcome{Mutant: string(run.Mutant.Name), Profile: string(run.Profile), Claimed: Claimed(run.Mutant, run.Profile, cat), Verdict: NotKillable, NotRun: true}
+	o := Outcome{Mutant: string(run.Mutant.Name), Profile: string(run.Profile), Claimed: Claimed(run.Mutant, run.Profile, cat), Verdict: NotKillable, NotRun: true, Exemption: exemption(run)}
 	for _, id := range o.Claimed {
 		if specs.Has(run.Profile, id) {
 			return Outcome{}, false
