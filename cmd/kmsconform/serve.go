@@ -53,7 +53,11 @@ credentials only.
 request is its credential scope's. With one Region (--region, the default),
 every request is served in it.
 
-It listens on loopback only, unless --allow-remote is given.`,
+It is a test server, not a KMS to keep keys in: keys live in memory only and
+are gone when it stops, wrapping keys and tokens are sealed with keys made at
+start, and it listens on loopback only, unless --allow-remote is given. Its
+limits are AWS's where AWS documents them (100000 keys per account and
+Region, request sizes).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.listMutants {
@@ -132,7 +136,7 @@ func serve(cmd *cobra.Command, f serveFlags) error {
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	hs := newHTTPServer(srv)
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	fmt.Fprintf(cmd.OutOrStdout(), "listening on http://%s\n", ln.Addr())
@@ -142,15 +146,60 @@ func serve(cmd *cobra.Command, f serveFlags) error {
 		return &exitError{code: 1, err: err}
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	shutdown, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	if err := hs.Shutdown(shutdown); err != nil {
-		return &exitError{code: 1, err: err}
+		// Only a handler that ignores its context can get here: every wait
+		// in the reference (the wrapping key pool) ends when it is cancelled.
+		hs.Close()
+		return &exitError{code: 1, err: fmt.Errorf("requests still running %v after the stop signal were cut off: %w", shutdownTimeout, err)}
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return &exitError{code: 1, err: err}
 	}
 	return nil
+}
+
+// The bounds of a request to serve. A client gets KMSInternalException
+// rather than a hung connection when the wrapping key pool cannot keep up:
+// a burst of RSA_4096 GetParametersForImport calls on two cores waits for
+// one key generation after another, each up to a few seconds, so
+// requestTimeout leaves room for several. Bodies are at most
+// reference.DefaultMaxBodyBytes, so reading one takes well under
+// readTimeout on any working connection; the write deadline is a backstop
+// behind requestTimeout.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	requestTimeout    = 60 * time.Second
+	writeTimeout      = requestTimeout + 10*time.Second
+	idleTimeout       = 2 * time.Minute
+	// shutdownTimeout is how long a stop signal waits for requests to end.
+	// It is ample: shutting down cancels every request's context, which
+	// ends the only long wait a request has (for a wrapping key pair).
+	shutdownTimeout = 5 * time.Second
+)
+
+// newHTTPServer serves srv with bounded reads, writes and idle connections.
+// Every request's context is cancelled when Shutdown begins, so a request
+// blocked in the wrapping key pool behind an RSA-4096 generation answers
+// at once (KMSInternalException) instead of outlasting shutdownTimeout.
+func newHTTPServer(srv http.Handler) *http.Server {
+	base, cancelAll := context.WithCancel(context.Background())
+	hs := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
+			defer cancel()
+			srv.ServeHTTP(w, r.WithContext(ctx))
+		}),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		BaseContext:       func(net.Listener) context.Context { return base },
+	}
+	hs.RegisterOnShutdown(cancelAll)
+	return hs
 }
 
 // parseAccount reads an --account value: ACCESS_KEY_ID[:SECRET]=ACCOUNT_ID.

@@ -27,11 +27,11 @@ type Cycle struct {
 
 // Take implements the reference's WrappingKeySource.
 func (c *Cycle) Take(_ context.Context, spec types.WrappingKeySpec) (*rsa.PrivateKey, error) {
-	bits, ok := Bits[spec]
+	n, ok := ModulusBits(spec)
 	if !ok {
 		return nil, fmt.Errorf("wrappool: no RSA test keys for wrapping key spec %s", spec)
 	}
-	keys, err := material.TestRSAKeys(bits)
+	keys, err := material.TestRSAKeys(n)
 	if err != nil {
 		return nil, err
 	}

@@ -20,18 +20,33 @@ import (
 	"crypto/rsa"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 )
 
-// Bits is the modulus size of each RSA wrapping key spec.
-var Bits = map[types.WrappingKeySpec]int{
+// bits is the modulus size of each RSA wrapping key spec. It is unexported
+// so that no caller can change which key sizes a Pool or Cycle makes.
+var bits = map[types.WrappingKeySpec]int{
 	types.WrappingKeySpecRsa2048: 2048,
 	types.WrappingKeySpecRsa3072: 3072,
 	types.WrappingKeySpecRsa4096: 4096,
 }
+
+// ModulusBits is the modulus size of an RSA wrapping key spec, and false
+// for a spec that is not one (SM2, or an unknown name).
+func ModulusBits(spec types.WrappingKeySpec) (int, bool) {
+	n, ok := bits[spec]
+	return n, ok
+}
+
+// Bits is the modulus size of each RSA wrapping key spec: a copy, so
+// changing it changes nothing in this package. Use ModulusBits; Bits stays
+// only until its last callers (package fuzz, another owner's) move to it,
+// and then goes.
+var Bits = maps.Clone(bits)
 
 // DefaultSizes is how many key pairs the pool holds ready per spec: enough
 // for a burst of GetParametersForImport calls, few enough that starting a
@@ -71,7 +86,7 @@ func New(sizes map[types.WrappingKeySpec]int) (*Pool, error) {
 		done:    make(chan struct{}),
 	}
 	for spec, n := range sizes {
-		if _, ok := Bits[spec]; !ok {
+		if _, ok := bits[spec]; !ok {
 			return nil, fmt.Errorf("wrappool: %s is not an RSA wrapping key spec", spec)
 		}
 		if n < 1 {
@@ -80,7 +95,7 @@ func New(sizes map[types.WrappingKeySpec]int) (*Pool, error) {
 		p.ready[spec] = make(chan *rsa.PrivateKey, n)
 		p.specs = append(p.specs, spec)
 	}
-	slices.SortFunc(p.specs, func(a, b types.WrappingKeySpec) int { return Bits[a] - Bits[b] })
+	slices.SortFunc(p.specs, func(a, b types.WrappingKeySpec) int { return bits[a] - bits[b] })
 	go p.generate()
 	return p, nil
 }
@@ -97,7 +112,7 @@ func (p *Pool) generate() {
 				return
 			}
 		}
-		key, err := rsa.GenerateKey(rand.Reader, Bits[spec])
+		key, err := rsa.GenerateKey(rand.Reader, bits[spec])
 		if err != nil {
 			// Only a broken system random source fails here; retrying would spin.
 			return
