@@ -2,16 +2,12 @@ package fuzz
 
 import (
 	"context"
-	"crypto/rsa"
 	"fmt"
 	"net/http/httptest"
-	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"golang.org/x/time/rate"
 
-	"github.com/kmsconform/kmsconform/fixtures/material"
 	"github.com/kmsconform/kmsconform/harness/profile"
 	"github.com/kmsconform/kmsconform/harness/reference"
 	"github.com/kmsconform/kmsconform/harness/reference/awserr"
@@ -67,7 +63,10 @@ type oracle struct {
 }
 
 func newOracle(p profile.Profile) (*oracle, error) {
-	srv, err := reference.New(reference.Options{Profile: p, WrappingKeys: &testKeyCycle{}})
+	// The embedded target's wrapping keys: consecutive parameter sets never
+	// share a key pair (the fuzzers fetch two of a key back to back), and no
+	// response waits for RSA key generation.
+	srv, err := reference.New(reference.Options{Profile: p, WrappingKeys: &wrappool.Cycle{}})
 	if err != nil {
 		return nil, fmt.Errorf("starting the oracle's reference: %w", err)
 	}
@@ -137,34 +136,4 @@ func (o *oracle) serve(ctx context.Context, req wireRequest) Answer {
 		o.wire = &endpoint{url: o.http.URL, client: o.http.Client(), limiter: rate.NewLimiter(rate.Inf, 1), timeout: DefaultCallTimeout}
 	}
 	return o.wire.send(ctx, req)
-}
-
-// testKeyCycle hands out fixtures/material's pre-generated RSA test keys in
-// turn per wrapping key spec, as the embedded target does: consecutive
-// GetParametersForImport responses never share a key pair (the fuzzers
-// fetch the two parameter sets of a key back to back), and no response
-// waits for RSA key generation.
-type testKeyCycle struct {
-	mu   sync.Mutex
-	next map[types.WrappingKeySpec]int
-}
-
-// Take implements reference.WrappingKeySource.
-func (c *testKeyCycle) Take(_ context.Context, spec types.WrappingKeySpec) (*rsa.PrivateKey, error) {
-	bits, ok := wrappool.Bits[spec]
-	if !ok {
-		return nil, fmt.Errorf("no RSA test keys for wrapping key spec %s", spec)
-	}
-	keys, err := material.TestRSAKeys(bits)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.next == nil {
-		c.next = map[types.WrappingKeySpec]int{}
-	}
-	k := keys[c.next[spec]%len(keys)]
-	c.next[spec]++
-	return k, nil
 }

@@ -133,6 +133,7 @@ type Server struct {
 	pool     WrappingKeySource
 	ownPool  *wrappool.Pool
 	keys     *store.Store[rules.Key]
+	keyQuota int // keys per account and Region: AWS's, lower in tests
 	aliases  *store.Store[rules.Alias]
 	sets     setLocks
 	handler  http.Handler
@@ -149,6 +150,7 @@ func New(opts Options) (*Server, error) {
 		tokenLifetime: opts.TokenLifetime,
 		pool:          opts.WrappingKeys,
 		keys:          store.New[rules.Key](),
+		keyQuota:      rules.KeysPerAccountMax,
 		aliases:       store.New[rules.Alias](),
 		sets:          setLocks{locks: map[setID]*sync.Mutex{}},
 	}
@@ -407,7 +409,14 @@ func decisionOf[In, Out any](op rules.KeyOperation[In, Out], in *In) decision[Ou
 // onKey runs a key operation: validate the request, find the key it names
 // and decide on its record.
 func onKey[In, Out any](s *Server, ctx context.Context, c kmsapi.Caller, op rules.KeyOperation[In, Out], in *In) (*Out, error) {
-	env := s.env(ctx, c)
+	return onKeyIn(s, s.env(ctx, c), op, in, decisionOf(op, in), true)
+}
+
+// onKeyIn is onKey in env with decide as the decision. With keep false it
+// is a dry run that keeps nothing: PredictImportKeyMaterial takes the
+// server's own steps this way, so that the fuzz oracle's prediction cannot
+// drift from the server's answer.
+func onKeyIn[In, Out any](s *Server, env rules.Env, op rules.KeyOperation[In, Out], in *In, decide decision[Out], keep bool) (*Out, error) {
 	if err := op.Validate(in, env); err != nil {
 		return nil, err
 	}
@@ -419,7 +428,7 @@ func onKey[In, Out any](s *Server, ctx context.Context, c kmsapi.Caller, op rule
 	if err != nil {
 		return nil, err
 	}
-	return decideOn(s, scope, id, env, decisionOf(op, in))
+	return decideOnIn(s, scope, id, env, decide, keep)
 }
 
 // locate finds the key a reference names for an operation: the operation's
@@ -446,8 +455,14 @@ func locate[In, Out any](s *Server, op rules.KeyOperation[In, Out], ref string, 
 // found, and is removed for good. A multi-Region key is decided on together
 // with its set (decideOnSet).
 func decideOn[Out any](s *Server, scope store.Scope, id string, env rules.Env, decide decision[Out]) (*Out, error) {
+	return decideOnIn(s, scope, id, env, decide, true)
+}
+
+// decideOnIn is decideOn, keeping nothing when keep is false (a dry run:
+// the record stays as stored, a deleted key is not removed).
+func decideOnIn[Out any](s *Server, scope store.Scope, id string, env rules.Env, decide decision[Out], keep bool) (*Out, error) {
 	if rules.IsMultiRegionKeyID(id) {
-		return decideOnSet(s, scope, id, env, decide)
+		return decideOnSet(s, scope, id, env, decide, keep)
 	}
 	var out *Out
 	gone := false
@@ -459,12 +474,15 @@ func decideOn[Out any](s *Server, scope store.Scope, id string, env rules.Env, d
 		// Only ReplicateKey creates keys, and only from a multi-Region key.
 		next, o, _, err := decide(k, env)
 		out = o
+		if !keep {
+			return k, err
+		}
 		return next, err
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, rules.UnknownKey(env, scope.AccountID, scope.Region, id)
 	}
-	if gone {
+	if gone && keep {
 		s.keys.Remove(scope, id)
 	}
 	if err != nil {
@@ -477,8 +495,8 @@ func decideOn[Out any](s *Server, scope store.Scope, id string, env rules.Env, d
 // of the whole set: the keys of the set, one per Region, are brought to now
 // and made to agree (rules.SyncMultiRegion), the decision is made with the
 // other keys as env.Related, the keys it creates join the set, the set is
-// made to agree again and kept.
-func decideOnSet[Out any](s *Server, scope store.Scope, id string, env rules.Env, decide decision[Out]) (*Out, error) {
+// made to agree again and kept (unless keep is false).
+func decideOnSet[Out any](s *Server, scope store.Scope, id string, env rules.Env, decide decision[Out], keep bool) (*Out, error) {
 	unlock := s.sets.lock(setID{scope.AccountID, id})
 	defer unlock()
 	var stored []rules.Key
@@ -488,7 +506,9 @@ func decideOnSet[Out any](s *Server, scope store.Scope, id string, env rules.Env
 		}
 	}
 	live, gone := rules.SyncMultiRegion(stored, env)
-	defer func() { s.keepSet(scope.AccountID, id, live, gone) }()
+	if keep {
+		defer func() { s.keepSet(scope.AccountID, id, live, gone) }()
+	}
 	i := slices.IndexFunc(live, func(k rules.Key) bool { return k.Region == scope.Region })
 	if i < 0 {
 		return nil, rules.UnknownKey(env, scope.AccountID, scope.Region, id)
