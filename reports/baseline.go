@@ -228,11 +228,12 @@ func (c BaselineCheck) Passed() bool {
 }
 
 // RunPassed is the run's verdict, its exit status: with a baseline, the
-// failures are exactly the known ones and the suite itself did not fail;
-// without one, the run certifies (Passed).
+// failures are exactly the known ones, no rule passed with cases the suite
+// did not assert, and the suite itself did not fail; without one, the run
+// certifies (Passed).
 func (r Results) RunPassed() bool {
 	if r.Baseline != nil {
-		return r.Baseline.Passed() && len(r.SuiteFailures) == 0
+		return r.Baseline.Passed() && len(r.IncompleteRules()) == 0 && len(r.SuiteFailures) == 0
 	}
 	return r.Passed()
 }

@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -50,6 +51,14 @@ func WriteMarkdownSummary(w io.Writer, r Results) error {
 		b.WriteString("\n## Failed rules\n\n")
 		failureTable(&b, blocking)
 	}
+	if incomplete := r.IncompleteRules(); len(incomplete) > 0 {
+		b.WriteString("\n## Rules passed with cases no spec asserted (a kmsconform defect: the run fails)\n\n| rule | title | unchecked cases |\n|---|---|---|\n")
+		for _, rule := range r.Rules {
+			if slices.Contains(incomplete, rule.ID) {
+				fmt.Fprintf(&b, "| %s | %s | %s |\n", rule.ID, mdText(rule.Title), mdText(strings.Join(rule.Unchecked, ", ")))
+			}
+		}
+	}
 	if len(provisional) > 0 {
 		b.WriteString("\n## Provisional failures (do not block certification)\n\n")
 		failureTable(&b, provisional)
@@ -61,7 +70,7 @@ func WriteMarkdownSummary(w io.Writer, r Results) error {
 
 	var set []RuleResult
 	for _, rule := range r.Rules {
-		if rule.Status == StatusDisabled || rule.Status == StatusUnsupported {
+		if rule.Status == StatusDisabled || rule.Status == StatusUnsupported || (rule.Status == StatusPass && len(rule.Disabled) > 0) {
 			set = append(set, rule)
 		}
 	}
@@ -69,7 +78,11 @@ func WriteMarkdownSummary(w io.Writer, r Results) error {
 		fmt.Fprintf(&b, "\n<details><summary>Disabled and unsupported rules (%d)</summary>\n\n", len(set))
 		b.WriteString("| rule | status | why |\n|---|---|---|\n")
 		for _, rule := range set {
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", rule.ID, rule.Status, mdText(rule.reason()))
+			why := rule.reason()
+			if rule.Status == StatusPass {
+				why = "cases disabled: " + strings.Join(rule.Disabled, ", ") + " (capabilities not declared: " + listOrNone(r.Capabilities) + ")"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", rule.ID, rule.Status, mdText(why))
 		}
 		b.WriteString("\n</details>\n")
 	}

@@ -116,8 +116,14 @@ type RuleResult struct {
 	// Unchecked lists the rule's cases, in the claimed profile and within the
 	// declared capabilities, that no spec asserted in this run: a spec that
 	// failed before reaching them, or a spec missing. A full passing run
-	// against the reference has none.
+	// against the reference has none, and a rule that passed with one fails
+	// the run: the suite, not the target, left part of the rule unchecked.
 	Unchecked []string `json:"unchecked,omitempty"`
+	// Disabled lists the cases no spec asserted because the target did not
+	// declare a capability: the case needs one in the catalogue, or a spec of
+	// the rule was disabled at run time (it needed a clock the suite could
+	// move, or time to wait). They are allowed, as disabled rules are.
+	Disabled []string `json:"disabled,omitempty"`
 }
 
 // Blocks reports whether the rule blocks certification: it failed or
@@ -125,6 +131,15 @@ type RuleResult struct {
 // results file written before tiers were recorded) counts as conformance,
 // so an old file can never pass by omission.
 func (r RuleResult) Blocks() bool {
+	if r.Status == StatusUnsupported {
+		// Build turns a conformance spec answered with
+		// UnsupportedOperationException into a failure; a results file made
+		// any other way must not certify by calling a required feature
+		// optional.
+		return slices.ContainsFunc(r.Specs, func(s SpecResult) bool {
+			return s.Status == StatusUnsupported && s.Tier != string(catalogue.Provisional)
+		})
+	}
 	if !r.Status.Failed() {
 		return false
 	}
@@ -215,7 +230,7 @@ func Build(report types.Report, cat *catalogue.Catalogue, run Run) Results {
 			Specs: specsByRule[rule.ID],
 		}
 		rr.Status = ruleStatus(rr.Specs)
-		rr.Unchecked = uncheckedCases(rule, run, rr.Specs)
+		rr.Unchecked, rr.Disabled = uncheckedCases(rule, run, rr.Specs)
 		if setupFailed != "" && (len(rr.Specs) == 0 || rr.Status == StatusSkip) {
 			rr.Status = StatusError
 		}
@@ -242,11 +257,26 @@ func (r Results) BlockingRules() []string {
 	return ids
 }
 
-// Passed reports whether the run certifies: no rule blocks and the suite
-// itself had no failure. Provisional failures do not count. Without a
-// baseline it is what `kmsconform run` turns into its exit status.
+// Passed reports whether the run certifies: no rule blocks, no rule passed
+// with cases no spec asserted, and the suite itself had no failure.
+// Provisional failures do not count. Without a baseline it is what
+// `kmsconform run` turns into its exit status.
 func (r Results) Passed() bool {
-	return len(r.BlockingRules()) == 0 && len(r.SuiteFailures) == 0
+	return len(r.BlockingRules()) == 0 && len(r.IncompleteRules()) == 0 && len(r.SuiteFailures) == 0
+}
+
+// IncompleteRules returns the ids of the rules that passed although some of
+// their cases were not asserted (RuleResult.Unchecked). The target did
+// nothing wrong: a spec of the suite is missing or returned early, so the
+// run must not count as a pass, with or without a baseline.
+func (r Results) IncompleteRules() []string {
+	var ids []string
+	for _, rule := range r.Rules {
+		if rule.Status == StatusPass && len(rule.Unchecked) > 0 {
+			ids = append(ids, rule.ID)
+		}
+	}
+	return ids
 }
 
 func ruleStatus(specs []SpecResult) Status {
@@ -292,9 +322,6 @@ func specResult(spec types.SpecReport) SpecResult {
 		if disabled != "" {
 			sr.Status, sr.Reason = StatusDisabled, disabled
 		}
-		if unsupported != "" {
-			sr.Status, sr.Reason = StatusUnsupported, unsupported
-		}
 	case types.SpecStateFailed, types.SpecStateTimedout:
 		// A timeout is the target's failure: it did not answer in time.
 		sr.Status = StatusFail
@@ -307,6 +334,20 @@ func specResult(spec types.SpecReport) SpecResult {
 			sr.Failure += ": " + spec.Failure.ForwardedPanic
 		}
 		sr.Location = spec.Failure.Location.String()
+	}
+	// A spec that recorded UnsupportedOperationException and then ended
+	// without failing (skipped, or passed what it could still check) did
+	// not check the feature. A failure stays a failure: the target broke
+	// something besides.
+	if unsupported != "" && !sr.Status.Failed() {
+		sr.Status, sr.Reason = StatusUnsupported, unsupported
+		if sr.Tier != string(catalogue.Provisional) {
+			// Only an optional feature may be unsupported: a conformance
+			// spec belongs to the profile the target claims.
+			sr.Status = StatusFail
+			sr.Failure = "the target answered UnsupportedOperationException (" + unsupported + "), but the claimed profile requires this feature: only a provisional (optional) feature may be unsupported"
+			sr.Location = spec.LeafNodeLocation.String()
+		}
 	}
 	return sr
 }
@@ -380,27 +421,39 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// uncheckedCases returns the cases of rule that hold in the run's profile and
-// capabilities and that no spec recorded an observation for.
-func uncheckedCases(rule catalogue.Rule, run Run, specs []SpecResult) []string {
+// uncheckedCases returns the cases of rule that hold in the run's profile
+// and that no spec recorded an observation for, split into unchecked (the
+// suite did not check them) and disabled (a capability was not declared).
+//
+// A spec does not say which cases it covers, so a case is put down to a
+// disabled spec whenever the rule has one: a spec disabled at run time (for
+// want of expiry-wait, say) names no capability in the catalogue. That
+// cannot hide a case no spec covers at all: a run against the embedded
+// reference disables nothing, and there such a case is unchecked.
+func uncheckedCases(rule catalogue.Rule, run Run, specs []SpecResult) (unchecked, disabled []string) {
 	seen := map[string]bool{}
+	specDisabled := false
 	for _, s := range specs {
 		for _, o := range s.Observations {
 			seen[o.Case] = true
 		}
+		specDisabled = specDisabled || s.Status == StatusDisabled
 	}
-	var out []string
 	for _, e := range rule.ExpectationsIn(run.Profile) {
-		if seen[e.Case] || !subset(e.Capabilities, run.Capabilities) {
+		if seen[e.Case] {
 			continue
 		}
 		name := e.Case
 		if name == "" {
 			name = "(the rule's single case)"
 		}
-		out = append(out, name)
+		if specDisabled || !subset(e.Capabilities, run.Capabilities) {
+			disabled = append(disabled, name)
+		} else {
+			unchecked = append(unchecked, name)
+		}
 	}
-	return out
+	return unchecked, disabled
 }
 
 // subset reports whether every capability in need is declared in have

@@ -216,7 +216,7 @@ func (v *Verification) checkOutcome(res Results, cat *catalogue.Catalogue) {
 			}
 		}
 	}
-	var disabled, unsupported, provisional []string
+	var disabled, disabledCases, unsupported, provisional []string
 	for _, r := range res.Rules {
 		switch {
 		case r.Blocks():
@@ -228,7 +228,9 @@ func (v *Verification) checkOutcome(res Results, cat *catalogue.Catalogue) {
 		case r.Status == StatusSkip && r.Tier != string(catalogue.Provisional):
 			v.problem("%s %s was not run: a certifying run checks every conformance rule of the profile", r.ID, r.Title)
 		case r.Status == StatusPass && len(r.Unchecked) > 0:
-			v.problem("%s %s passed, but no spec asserted its cases %s: the run did not check the whole rule", r.ID, r.Title, strings.Join(r.Unchecked, ", "))
+			v.problem("%s %s %s", r.ID, r.Title, r.incompleteText())
+		case r.Status == StatusPass && len(r.Disabled) > 0:
+			disabledCases = append(disabledCases, fmt.Sprintf("%s (%s)", r.ID, strings.Join(r.Disabled, ", ")))
 		case r.Status == StatusDisabled:
 			disabled = append(disabled, r.ID)
 		case r.Status == StatusUnsupported:
@@ -238,8 +240,11 @@ func (v *Verification) checkOutcome(res Results, cat *catalogue.Catalogue) {
 	if len(disabled) > 0 {
 		v.note("%s disabled (capabilities not declared: %s): %s", plural(len(disabled), "rule", "rules"), capabilitiesText(res), strings.Join(disabled, ", "))
 	}
+	if len(disabledCases) > 0 {
+		v.note("%s passed with cases disabled (capabilities not declared: %s): %s", plural(len(disabledCases), "rule", "rules"), capabilitiesText(res), strings.Join(disabledCases, "; "))
+	}
 	if len(unsupported) > 0 {
-		v.note("%s unsupported (optional feature): %s", plural(len(unsupported), "rule", "rules"), strings.Join(unsupported, ", "))
+		v.note("%s unsupported (an optional, provisional feature answered UnsupportedOperationException): %s", plural(len(unsupported), "rule", "rules"), strings.Join(unsupported, ", "))
 	}
 	if len(provisional) > 0 {
 		v.note("%s failed in provisional specs only (reported, not blocking): %s", plural(len(provisional), "rule", "rules"), strings.Join(provisional, ", "))

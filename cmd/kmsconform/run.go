@@ -152,12 +152,16 @@ func runVerdict(r reports.Results) error {
 	if r.RunPassed() {
 		return nil
 	}
+	incomplete := r.IncompleteRules()
 	if b := r.Baseline; b != nil {
-		return &exitError{code: 1, err: fmt.Errorf("the run does not match baseline %s: %d regressions, %d unexpected passes, %d suite failures", b.File, len(b.Regressions), len(b.UnexpectedPasses), len(r.SuiteFailures))}
+		return &exitError{code: 1, err: fmt.Errorf("the run does not match baseline %s: %d regressions, %d unexpected passes, %d rules passed with unchecked cases, %d suite failures", b.File, len(b.Regressions), len(b.UnexpectedPasses), len(incomplete), len(r.SuiteFailures))}
 	}
 	var why []string
 	if blocking := r.BlockingRules(); len(blocking) > 0 {
 		why = append(why, "blocking rules "+strings.Join(blocking, ", "))
+	}
+	if len(incomplete) > 0 {
+		why = append(why, "rules "+strings.Join(incomplete, ", ")+" passed with cases no spec asserted (a kmsconform defect, shown as ERROR above)")
 	}
 	if n := len(r.SuiteFailures); n > 0 {
 		why = append(why, fmt.Sprintf("%d suite failures", n))
