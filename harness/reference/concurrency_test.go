@@ -1,13 +1,17 @@
 package reference_test
 
 import (
+	"errors"
 	"sync"
 	"testing"
+
+	"github.com/aws/smithy-go"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/kmsconform/kmsconform/harness/profile"
+	"github.com/kmsconform/kmsconform/harness/reference"
 )
 
 // TestConcurrentRequests runs imports, reimports, deletions and crypto on
@@ -110,4 +114,45 @@ func TestConcurrentMultiRegion(t *testing.T) {
 		}
 		key.mustDecrypt(id, k.mustEncrypt(id, []byte("y")), "y")
 	}
+}
+
+// TestConcurrentCreateKeyQuota: CreateKey calls racing for the last places
+// under the key quota never take an account past it (run with -race): as
+// many succeed as there are places, the others get LimitExceededException,
+// and ListKeys shows exactly the quota. Another Region has its own quota.
+func TestConcurrentCreateKeyQuota(t *testing.T) {
+	const quota, callers = 6, 40
+	k := newKMSWith(t, reference.Options{Profile: profile.P2025, Regions: []string{"us-east-1", "us-west-2"}})
+	reference.SetKeyQuota(k.srv, quota)
+	var wg sync.WaitGroup
+	errs := make(chan error, callers)
+	for range callers {
+		wg.Go(func() {
+			_, err := k.c.CreateKey(k.ctx, &kms.CreateKeyInput{Origin: types.OriginTypeExternal})
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	created, limited := 0, 0
+	for err := range errs {
+		var api smithy.APIError
+		switch {
+		case err == nil:
+			created++
+		case errors.As(err, &api) && api.ErrorCode() == "LimitExceededException":
+			limited++
+		default:
+			t.Errorf("CreateKey: %v", err)
+		}
+	}
+	list, err := k.c.ListKeys(k.ctx, &kms.ListKeysInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created != quota || limited != callers-quota || len(list.Keys) != quota {
+		t.Fatalf("%d created, %d LimitExceededException, %d listed; want %d, %d, %d", created, limited, len(list.Keys), quota, callers-quota, quota)
+	}
+	west := k.as("AKIDEXAMPLE", "secret", "us-west-2")
+	west.external(sym)
 }

@@ -21,7 +21,13 @@ func (s *Server) CreateKey(ctx context.Context, c kmsapi.Caller, in *kmsapi.Crea
 	if err != nil {
 		return nil, err
 	}
-	if err := s.keys.Add(scope, k.ID, k); err != nil {
+	// Other CreateKey calls may have added keys since the count: the store
+	// counts again and adds under one lock, so concurrent calls cannot
+	// take the account past its quota.
+	switch err := s.keys.AddLimited(scope, k.ID, k, s.keyQuota); {
+	case errors.Is(err, store.ErrFull):
+		return nil, rules.KeyQuotaExceeded(s.keyQuota)
+	case err != nil:
 		return nil, err
 	}
 	return out, nil

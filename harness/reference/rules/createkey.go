@@ -58,8 +58,15 @@ func importable(spec types.KeySpec, env Env) bool {
 	return false
 }
 
-// keysPerAccountMax is AWS's quota of KMS keys per account and Region.
-const keysPerAccountMax = 100000
+// KeysPerAccountMax is AWS's quota of KMS keys per account and Region
+// (AWS KMS quotas, "KMS keys: 100,000"), keys pending deletion included.
+const KeysPerAccountMax = 100000
+
+// KeyQuotaExceeded is the error of a CreateKey in an account and Region
+// that hold quota keys already.
+func KeyQuotaExceeded(quota int) error {
+	return awserr.New(awserr.LimitExceeded, "This account already has %d KMS keys in this Region, its quota. Delete keys you no longer need (ScheduleKeyDeletion) before creating more.", quota)
+}
 
 // CreateKey decides a CreateKey request in an account and Region that
 // already have existing keys, and returns the new key.
@@ -127,8 +134,10 @@ func CreateKey(in *kmsapi.CreateKeyInput, existing int, env Env) (Key, *kmsapi.C
 	if err != nil {
 		return Key{}, nil, err
 	}
-	if existing >= keysPerAccountMax {
-		return Key{}, nil, awserr.New(awserr.LimitExceeded, "This account already has %d KMS keys, its quota.", existing)
+	// The count can be stale by the time the key is stored; the store
+	// checks the quota again as it adds (reference.Server.CreateKey).
+	if existing >= KeysPerAccountMax {
+		return Key{}, nil, KeyQuotaExceeded(KeysPerAccountMax)
 	}
 
 	k := Key{

@@ -299,10 +299,10 @@ func TestValidationMessages(t *testing.T) {
 
 func TestKeyQuota(t *testing.T) {
 	env := testEnv(t, profile.P2025)
-	if _, _, err := CreateKey(&kmsapi.CreateKeyInput{}, keysPerAccountMax, env); awserr.CodeOf(err) != awserr.LimitExceeded {
+	if _, _, err := CreateKey(&kmsapi.CreateKeyInput{}, KeysPerAccountMax, env); awserr.CodeOf(err) != awserr.LimitExceeded {
 		t.Fatalf("CreateKey beyond the quota: %v", err)
 	}
-	if _, _, err := CreateKey(&kmsapi.CreateKeyInput{}, keysPerAccountMax-1, env); err != nil {
+	if _, _, err := CreateKey(&kmsapi.CreateKeyInput{}, KeysPerAccountMax-1, env); err != nil {
 		t.Fatalf("CreateKey within the quota: %v", err)
 	}
 }

@@ -60,13 +60,27 @@ func (s *Store[R]) scope(sc Scope) *scope[R] {
 	return a
 }
 
+// ErrFull means the scope already holds as many records as it may.
+var ErrFull = errors.New("store: scope is full")
+
 // Add stores a new record.
 func (s *Store[R]) Add(sc Scope, id string, r R) error {
+	return s.AddLimited(sc, id, r, -1)
+}
+
+// AddLimited stores a new record unless the scope already holds limit
+// records (ErrFull); a negative limit is none. Counting and adding happen
+// under one lock, so concurrent calls never take a scope past its limit,
+// as counting first (Count) and adding later can.
+func (s *Store[R]) AddLimited(sc Scope, id string, r R, limit int) error {
 	a := s.scope(sc)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if _, ok := a.entries[id]; ok {
 		return ErrExists
+	}
+	if limit >= 0 && len(a.entries) >= limit {
+		return ErrFull
 	}
 	a.entries[id] = &entry[R]{record: r}
 	a.order = append(a.order, id)

@@ -93,3 +93,57 @@ func TestPut(t *testing.T) {
 		t.Fatalf("Put after Remove: %d, %v", r, ok)
 	}
 }
+
+// TestAddLimitedConcurrent: many concurrent adds to a scope with a limit
+// leave it exactly at the limit; every other add is told ErrFull; other
+// scopes are not affected; a removed record frees its place.
+func TestAddLimitedConcurrent(t *testing.T) {
+	const limit, callers = 10, 64
+	s := New[int]()
+	var wg sync.WaitGroup
+	errs := make(chan error, callers)
+	for i := range callers {
+		wg.Go(func() { errs <- s.AddLimited(acct, fmt.Sprint(i), i, limit) })
+	}
+	wg.Wait()
+	close(errs)
+	added, full := 0, 0
+	for err := range errs {
+		switch {
+		case err == nil:
+			added++
+		case errors.Is(err, ErrFull):
+			full++
+		default:
+			t.Errorf("AddLimited: %v", err)
+		}
+	}
+	if added != limit || full != callers-limit || s.Count(acct) != limit {
+		t.Fatalf("%d added, %d full, %d stored; want %d, %d, %d", added, full, s.Count(acct), limit, callers-limit, limit)
+	}
+	if err := s.AddLimited(other, "x", 0, limit); err != nil {
+		t.Fatalf("another scope: %v", err)
+	}
+	s.Remove(acct, s.idAt(t, acct, 0))
+	if err := s.AddLimited(acct, "after-remove", 0, limit); err != nil {
+		t.Fatalf("after a removal: %v", err)
+	}
+	if err := s.AddLimited(acct, "one-more", 0, limit); !errors.Is(err, ErrFull) {
+		t.Fatalf("past the limit: %v, want ErrFull", err)
+	}
+	if err := s.AddLimited(acct, "after-remove", 0, limit+5); !errors.Is(err, ErrExists) {
+		t.Fatalf("an existing ID: %v, want ErrExists", err)
+	}
+}
+
+// idAt is the ID of the scope's i-th record in creation order.
+func (s *Store[R]) idAt(t *testing.T, sc Scope, i int) string {
+	t.Helper()
+	a := s.scope(sc)
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	if i >= len(a.order) {
+		t.Fatalf("scope has %d records, no %d-th", len(a.order), i)
+	}
+	return a.order[i]
+}
