@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
+	"github.com/kmsconform/kmsconform/harness/config"
 	"github.com/kmsconform/kmsconform/harness/profile"
 )
 
@@ -21,11 +22,11 @@ func load(t *testing.T) *Catalogue {
 	return c
 }
 
-func TestEmbeddedCatalogueHasRules001To145(t *testing.T) {
+func TestEmbeddedCatalogueHasRules001To148(t *testing.T) {
 	c := load(t)
 	rules := c.Rules()
-	if len(rules) != 145 {
-		t.Fatalf("got %d rules, want 145", len(rules))
+	if len(rules) != 148 {
+		t.Fatalf("got %d rules, want 148", len(rules))
 	}
 	for i, r := range rules {
 		if want := fmt.Sprintf("IMP-%03d", i+1); r.ID != want {
@@ -419,5 +420,17 @@ func TestValidationCollectsEveryProblem(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %q:\n%v", want, err)
 		}
+	}
+}
+
+// The capabilities a rule may name are exactly those a target can declare:
+// a rule needing one no flag can declare would be disabled on every target.
+func TestCapabilitiesAreTheConfigs(t *testing.T) {
+	var known []string
+	for _, c := range config.KnownCapabilities() {
+		known = append(known, string(c))
+	}
+	if got := Capabilities(); !slices.Equal(got, known) {
+		t.Errorf("catalogue capabilities %v, config's %v: keep them the same", got, known)
 	}
 }

@@ -62,7 +62,7 @@ var areas = []string{
 }
 
 // The optional capabilities a target can declare (DESIGN.md section 3).
-var capabilities = []string{"expiry-wait", "second-account", "multi-region", "sm2"}
+var capabilities = []string{"expiry-wait", "token-lifetime", "second-account", "multi-region", "sm2"}
 
 // Areas returns the rule areas in their report order.
 func Areas() []string { return slices.Clone(areas) }
@@ -99,9 +99,10 @@ func profilesFor(since, until string) []profile.Profile {
 }
 
 // errorCodes are the codes a case may expect: every KMS exception in the SDK's model, plus the
-// generic AWS answers that KMS does not model (research section 2).
+// generic AWS answers that KMS does not model (research section 2) and the authentication errors
+// of AWS JSON 1.1 services, which come before any operation's own checks (IMP-148).
 var errorCodes = func() []string {
-	codes := []string{"ValidationException", "AccessDeniedException", "UnknownOperationException"}
+	codes := []string{"ValidationException", "AccessDeniedException", "UnknownOperationException", "InvalidSignatureException", "UnrecognizedClientException"}
 	for _, e := range []smithy.APIError{
 		&types.AlreadyExistsException{},
 		&types.CloudHsmClusterInUseException{},

@@ -45,6 +45,12 @@ func Profile() profile.Profile { return session.Config.Profile }
 // Config returns the run's configuration.
 func Config() config.Config { return session.Config }
 
+// InProcess reports whether the target is the embedded reference running in
+// this process, which decides every call synchronously and whose clocks a
+// spec can move. A container target (--target) has no endpoint URL in the
+// config either, so this asks the target, not the config.
+func InProcess() bool { return session.Endpoint.Clocks != nil }
+
 // RunID returns the id the run's keys are tagged with.
 func RunID() string { return session.Config.RunID }
 

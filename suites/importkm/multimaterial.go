@@ -39,7 +39,7 @@ const mmRotationSettle = 2 * time.Minute
 // decides every call synchronously: there a rotation must show at once, and a
 // faulty reference (a mutant) fails the spec at once instead of after
 // mmRotationSettle.
-func mmInProcess() bool { return conform.Config().Endpoint == "" }
+func mmInProcess() bool { return conform.InProcess() }
 
 // mmEventually polls f for at most mmRotationSettle against an endpoint; in
 // process it checks once.
