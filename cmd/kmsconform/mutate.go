@@ -53,8 +53,10 @@ mutant, see ` + "`kmsconform serve --list-mutants`" + `), in each profile where 
 has an effect, run the suite of that profile against the embedded reference
 with the fault switched on, and record which specs failed.
 
-First each profile's suite runs without a mutant. It must pass: a rule it
-fails says nothing about any mutant, and fails the self-test.
+First each profile's suite runs without a mutant. It must pass, and run
+every conformance rule of the profile that has a spec: a rule it fails says
+nothing about any mutant, and a rule whose specs were skipped or disabled
+can kill none; either fails the self-test.
 
 A mutant is killed when a spec of a rule it claims fails, and survives when
 the specs of its rules ran and all passed. Every claim is checked: a claimed
@@ -62,18 +64,20 @@ rule whose specs ran and passed fails the self-test even when another rule
 killed the mutant. Specs that fail for rules the mutant does not claim are
 listed separately: they show a spec that fails for more than its rule, or a
 mutant that breaks more than it claims. A mutant none of whose rules has a
-spec in a profile, or whose rules' specs need a capability the reference
-lacks, is listed as not killable yet there and not counted.
+spec in a profile, or whose rules' specs did not run, is not killable there:
+it counts in the score as not killed and fails the self-test, unless the run
+is one of the reviewed exemptions of harness/mutation/exemptions.go.
 
 Each suite run is a child process of this binary (` + "`kmsconform run --mutant M`" + `),
 --parallel at a time. The output is a table of the runs and the score per
 profile and in total; the last line is "mutation score: K/N". With
---report-dir, mutation.json holds every run's outcome, with the first failed
-spec of each killing rule as evidence, and runs/ keeps the results.json of
+--report-dir, mutation.json holds every run's outcome, with every failed
+spec of each killing rule and of each other failing rule as evidence (its
+failure message cut to 300 characters), and runs/ keeps the results.json of
 every run that failed the self-test.
 
-The exit status is 0 when every profile passed without a mutant, every
-mutant was killed and every claim confirmed; 1 when not, or a run failed;
+The exit status is 0 when every profile ran and passed without a mutant,
+every mutant was killed and every claim confirmed; 1 when not, or a run failed;
 2 for a usage error.`,
 		Example: `  kmsconform mutate
   kmsconform mutate --profile 2025 --report-dir out/mutation
@@ -148,12 +152,13 @@ func runMutate(cmd *cobra.Command, o mutateOptions) error {
 	// Progress lines and, with -v, the runs' output come from several
 	// goroutines.
 	out := &lockedWriter{w: cmd.OutOrStdout()}
-	t := selfTest{cat: cat, parallel: o.parallel, child: suiteChild(self, work, o.verbose, out), work: work, reportDir: o.reportDir, out: out}
-	toRun, outcomes := withSpecs(runs, cat, mutation.SpecTree())
+	specs := mutation.SpecTree()
+	t := selfTest{cat: cat, specs: specs, parallel: o.parallel, child: suiteChild(self, work, o.verbose, out), work: work, reportDir: o.reportDir, out: out}
+	toRun, outcomes := withSpecs(runs, cat, specs)
 	clean := cleanRuns(toRun)
 	fmt.Fprintf(out, "mutation self-test: %d suite runs without a mutant, then %d with one, %d at a time\n", len(clean), len(toRun), o.parallel)
 	if len(outcomes) > 0 {
-		fmt.Fprintf(out, "(%d runs of a mutant in a profile are not made: no rule the mutant claims has a spec there yet)\n", len(outcomes))
+		fmt.Fprintf(out, "(%d runs of a mutant in a profile are not made: no rule the mutant claims has a spec there, so they are not killable)\n", len(outcomes))
 	}
 	started := time.Now()
 	baselines := t.baselines(ctx, clean)
@@ -213,6 +218,7 @@ func cleanRuns(runs []mutation.Run) []mutation.Run {
 // where their results go.
 type selfTest struct {
 	cat       *catalogue.Catalogue
+	specs     mutation.Specs // which rules have a spec in which profile
 	parallel  int
 	child     mutation.RunSuite
 	work      string    // holds each run's report directory while it is judged
@@ -224,14 +230,18 @@ type selfTest struct {
 func (t selfTest) baselines(ctx context.Context, clean []mutation.Run) map[profile.Profile]mutation.Baseline {
 	baselines := map[profile.Profile]mutation.Baseline{}
 	mutation.Execute(ctx, clean, t.parallel, t.child, func(r mutation.Result) {
-		b := mutation.JudgeBaseline(r)
+		b := mutation.JudgeBaseline(r, t.cat, t.specs)
 		baselines[r.Run.Profile] = b
 		verdict := "passed"
 		switch {
 		case b.Error != "":
 			verdict = "error: " + b.Error
-		case len(b.Failing) > 0:
-			verdict = "FAILS " + strings.Join(b.Failing, ",")
+		case len(b.Failing) > 0 || len(b.NotRun) > 0:
+			var notRun []string
+			for _, u := range b.NotRun {
+				notRun = append(notRun, u.Rule)
+			}
+			verdict = strings.TrimSpace(fmt.Sprintf("%s %s", orNothing("FAILS ", b.Failing), orNothing("DID NOT RUN ", notRun)))
 		}
 		fmt.Fprintf(t.out, "[clean] profile %s without a mutant: %s (%.1fs)\n", b.Profile, verdict, b.Seconds)
 		_ = os.RemoveAll(childDir(t.work, r.Run))
@@ -277,6 +287,14 @@ func verdictDetail(o mutation.Outcome) string {
 		return "specs of " + strings.Join(o.Unconfirmed, ",") + " passed"
 	}
 	return "no spec of its rules could tell"
+}
+
+// orNothing is prefix and the ids, or "" without ids.
+func orNothing(prefix string, ids []string) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	return prefix + strings.Join(ids, ",")
 }
 
 // suiteChild runs one suite run as a child process of this binary,
