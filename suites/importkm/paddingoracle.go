@@ -200,7 +200,9 @@ var oracleKWPVectors = []struct{ name, key, ct string }{
 
 // oracleRSAAESProbes: RSA_AES_KEY_WRAP blobs with a malformed OAEP block for
 // the AES key, a KWP part that fails its integrity check, the parts in the
-// wrong order, an AES-128 or AES-192 key, the other OAEP hash, and cut short.
+// wrong order, the other OAEP hash, and cut short. Not an AES-128 or AES-192
+// key: whether AWS accepts those is UNCONFIRMED (IMP-037 aes-128-key is
+// provisional), and a target that unwraps them correctly gives no oracle.
 func oracleRSAAESProbes(alg types.AlgorithmSpec) []oracleProbe {
 	h := wrapOAEPHashOf(alg)
 	var probes []oracleProbe
@@ -228,8 +230,6 @@ func oracleRSAAESProbes(alg types.AlgorithmSpec) []oracleProbe {
 		oracleProbe{"the RSA part alone", "truncated-rsa-aes", oracleWrapped(alg, func(b []byte) []byte { return wrap.Truncate(b, 256) })},
 		oracleProbe{"a correct wrapping without its last AES-KWP block", "truncated-rsa-aes", oracleWrapped(alg, func(b []byte) []byte { return wrap.Truncate(b, len(b)-8) })},
 		oracleProbe{"the AES-KWP part first and the RSA part last", "", func(pub, m []byte) ([]byte, error) { return wrap.SwappedRSAAES(alg, pub, m) }},
-		oracleProbe{"the material wrapped under an AES-128 key", "", func(pub, m []byte) ([]byte, error) { return wrap.RSAAESWithAESKeySize(alg, pub, 16, m) }},
-		oracleProbe{"the material wrapped under an AES-192 key", "", func(pub, m []byte) ([]byte, error) { return wrap.RSAAESWithAESKeySize(alg, pub, 24, m) }},
 		oracleProbe{fmt.Sprintf("the AES key encrypted with RSA-OAEP-%v", wrapOtherOAEPHash(h)), "", func(pub, m []byte) ([]byte, error) {
 			return wrap.WrapRSAAESWith(pub, wrap.RSAAESOptions{OAEPHash: wrapOtherOAEPHash(h)}, m)
 		}},
