@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/gomega"
+
+	"github.com/kmsconform/kmsconform/fixtures/material"
 )
 
 // KeySnapshot is what a key looked like before a call that must be rejected:
@@ -31,6 +33,11 @@ type canary struct {
 	mac        []byte                        // GenerateMac
 	macAlg     types.MacAlgorithmSpec
 	publicKey  []byte // GetPublicKey, asymmetric keys
+	// signAlg is the algorithm a SIGN_VERIFY key signs the canary with
+	// afterwards: its signature must verify under publicKey. Comparing
+	// public keys alone would miss a target that swapped the private key
+	// but still serves the cached public one.
+	signAlg types.SigningAlgorithmSpec
 }
 
 var canaryPlaintext = []byte("kmsconform canary: a rejected call must leave the key as it was")
@@ -62,6 +69,9 @@ func SnapshotKey(ctx context.Context, c *kms.Client, keyID string) KeySnapshot {
 		out, err := c.GenerateMac(ctx, &kms.GenerateMacInput{KeyId: aws.String(keyID), Message: s.canary.plaintext, MacAlgorithm: s.canary.macAlg})
 		gomega.Expect(err).NotTo(gomega.HaveOccurred(), "GenerateMac of a canary with the Enabled key %s before the call under test", keyID)
 		s.canary.mac = out.Mac
+	case types.KeyUsageTypeSignVerify:
+		gomega.Expect(s.meta.SigningAlgorithms).NotTo(gomega.BeEmpty(), "DescribeKey of signing key %s lists no SigningAlgorithms", keyID)
+		s.canary.signAlg = s.meta.SigningAlgorithms[0]
 	}
 	if s.meta.KeySpec != types.KeySpecSymmetricDefault && s.meta.KeyUsage != types.KeyUsageTypeGenerateVerifyMac {
 		out, err := c.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String(keyID)})
@@ -102,6 +112,12 @@ func ExpectKeyUnchanged(ctx context.Context, before KeySnapshot) {
 		out, err := c.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String(id)})
 		gomega.Expect(err).NotTo(gomega.HaveOccurred(), "after the rejected call, GetPublicKey of key %s fails", id)
 		gomega.Expect(bytes.Equal(out.PublicKey, k.publicKey)).To(gomega.BeTrue(), "after the rejected call, key %s has a different public key (sha256 %x, was %x)", id, sha256.Sum256(out.PublicKey), sha256.Sum256(k.publicKey))
+	}
+	if k.signAlg != "" {
+		input, mt := material.SigningInput(k.signAlg, k.plaintext)
+		out, err := c.Sign(ctx, &kms.SignInput{KeyId: aws.String(id), Message: input, MessageType: mt, SigningAlgorithm: k.signAlg})
+		gomega.Expect(err).NotTo(gomega.HaveOccurred(), "after the rejected call, Sign with key %s fails", id)
+		gomega.Expect(material.VerifySignature(k.publicKey, k.signAlg, input, out.Signature)).To(gomega.Succeed(), "after the rejected call, a %s signature by key %s does not verify under the public key it had before: its private key changed", k.signAlg, id)
 	}
 }
 

@@ -2,7 +2,6 @@ package importkm
 
 import (
 	"context"
-	"crypto"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
@@ -130,25 +129,10 @@ func mustProveHMACMaterial(ctx context.Context, c *kms.Client, rule, keyID strin
 	Expect(v.MacValid).To(BeTrue(), "%s: VerifyMac says MacValid=false for the MAC computed locally with the imported material", rule)
 }
 
-// proofDigest returns what Sign is given for alg and how: the message itself
-// for ED25519_SHA_512 (RAW only), else its digest under the algorithm's hash
-// (DIGEST; for ED25519_PH_SHA_512 the SHA-512 digest, which KMS prehashes
-// again as the fixtures' verifier expects).
+// proofDigest returns what Sign is given to sign proofMessage with alg, and
+// as which MessageType.
 func proofDigest(alg types.SigningAlgorithmSpec) ([]byte, types.MessageType) {
-	var h crypto.Hash
-	switch alg {
-	case types.SigningAlgorithmSpecEd25519Sha512:
-		return proofMessage, types.MessageTypeRaw
-	case types.SigningAlgorithmSpecRsassaPkcs1V15Sha256, types.SigningAlgorithmSpecRsassaPssSha256, types.SigningAlgorithmSpecEcdsaSha256:
-		h = crypto.SHA256
-	case types.SigningAlgorithmSpecRsassaPkcs1V15Sha384, types.SigningAlgorithmSpecRsassaPssSha384, types.SigningAlgorithmSpecEcdsaSha384:
-		h = crypto.SHA384
-	default:
-		h = crypto.SHA512
-	}
-	d := h.New()
-	d.Write(proofMessage)
-	return d.Sum(nil), types.MessageTypeDigest
+	return material.SigningInput(alg, proofMessage)
 }
 
 // mustProveSigningMaterial: a signature from the target, for every signing
