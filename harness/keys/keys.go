@@ -34,7 +34,29 @@ func Create(ctx context.Context, c *kms.Client, runID string, in kms.CreateKeyIn
 	if out.KeyMetadata == nil || out.KeyMetadata.KeyId == nil {
 		return nil, errors.New("CreateKey succeeded but returned no KeyMetadata.KeyId")
 	}
+	id := aws.ToString(out.KeyMetadata.KeyId)
+	if err := checkRunTag(ctx, c, id, runID); err != nil {
+		// Nothing could find this key again: remove it now, while its id
+		// is known.
+		return nil, errors.Join(err, ScheduleDeletion(ctx, c, id))
+	}
 	return out.KeyMetadata, nil
+}
+
+// checkRunTag makes sure the target kept the run tag CreateKey was given: a
+// key without it is invisible to `kmsconform sweep`, so a run that was
+// interrupted would leave it behind for good.
+func checkRunTag(ctx context.Context, c *kms.Client, keyID, runID string) error {
+	out, err := c.ListResourceTags(ctx, &kms.ListResourceTagsInput{KeyId: aws.String(keyID)})
+	if err != nil {
+		return fmt.Errorf("ListResourceTags of the new key %s, to check its %s tag: %w (the suite needs tags to find its keys again)", keyID, RunTagKey, err)
+	}
+	for _, t := range out.Tags {
+		if aws.ToString(t.TagKey) == RunTagKey && aws.ToString(t.TagValue) == runID {
+			return nil
+		}
+	}
+	return fmt.Errorf("the target dropped the tags of CreateKey: key %s has no tag %s=%s, so `kmsconform sweep` could never find it; the target must keep CreateKey's Tags (the key has been scheduled for deletion)", keyID, RunTagKey, runID)
 }
 
 // ScheduleDeletion schedules the key's deletion after DeletionWindowDays. A

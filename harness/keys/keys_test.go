@@ -2,7 +2,9 @@ package keys_test
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -114,5 +116,41 @@ func TestSweepTouchesOnlySuiteKeys(t *testing.T) {
 	res, err = keys.Sweep(ctx, c, "", false)
 	if err != nil || len(res.Scheduled) != 0 || len(res.AlreadyPending) != 2 {
 		t.Fatalf("second sweep = %+v, %v", res, err)
+	}
+}
+
+// A target that drops CreateKey's tags would leave keys sweep cannot find:
+// Create refuses such a key, saying so, and removes it at once.
+func TestCreateRefusesAKeyWhoseRunTagWasDropped(t *testing.T) {
+	ctx := context.Background()
+	ref, err := reference.New(reference.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ref.Close)
+	dropTags := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Amz-Target") == "TrentService.ListResourceTags" {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			_, _ = w.Write([]byte(`{"Tags":[],"Truncated":false}`))
+			return
+		}
+		ref.ServeHTTP(w, r)
+	})
+	srv := httptest.NewServer(dropTags)
+	t.Cleanup(srv.Close)
+	c, err := client.New(ctx, config.Config{Region: "us-east-1"}, target.Endpoint{URL: srv.URL, Loopback: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = keys.Create(ctx, c, "run-1", kms.CreateKeyInput{})
+	if err == nil || !strings.Contains(err.Error(), "dropped the tags") {
+		t.Fatalf("Create = %v, want the dropped-tags error", err)
+	}
+	list, err := c.ListKeys(ctx, &kms.ListKeysInput{})
+	if err != nil || len(list.Keys) != 1 {
+		t.Fatalf("ListKeys = %+v, %v: want the one key Create made", list, err)
+	}
+	if got := state(t, c, aws.ToString(list.Keys[0].KeyId)); got != types.KeyStatePendingDeletion {
+		t.Errorf("the untagged key is %s, want PendingDeletion", got)
 	}
 }
