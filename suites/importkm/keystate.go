@@ -400,6 +400,31 @@ var (
 	}}
 )
 
+// ksKeyCall is a call that names a key and whose answer is all a spec
+// needs.
+type ksKeyCall func(ctx context.Context, c *kms.Client, id string) error
+
+func ksEnableKey(ctx context.Context, c *kms.Client, id string) error {
+	_, err := c.EnableKey(ctx, &kms.EnableKeyInput{KeyId: aws.String(id)})
+	return err
+}
+
+func ksDisableKey(ctx context.Context, c *kms.Client, id string) error {
+	_, err := c.DisableKey(ctx, &kms.DisableKeyInput{KeyId: aws.String(id)})
+	return err
+}
+
+// ksSameState is an IMP-122 case that sets the state a key already has.
+type ksSameState struct {
+	name  string
+	state types.KeyState
+	call  ksKeyCall
+}
+
+// ksCryptoCall is an IMP-147 call with a key: ct is a ciphertext the key
+// made while it was Enabled, for the calls that need one.
+type ksCryptoCall func(ctx context.Context, c *kms.Client, id string, ct []byte) error
+
 // ksSecondAccountClient signs with the second account's credentials and
 // otherwise talks to the run's target as the run's client does.
 func ksSecondAccountClient() *kms.Client {
@@ -539,7 +564,7 @@ var _ = Describe("Key states of EXTERNAL keys", func() {
 	})
 
 	conform.DescribeTable("EnableKey and DisableKey in PendingImport",
-		func(ctx SpecContext, cs conform.Case, call func(ctx context.Context, c *kms.Client, id string) error) {
+		func(ctx SpecContext, cs conform.Case, call ksKeyCall) {
 			c := conform.Client()
 			k := ksMustNewExternalKey(ctx, c, types.KeySpecSymmetricDefault)
 			before := conform.SnapshotKey(ctx, c, k.id)
@@ -547,19 +572,22 @@ var _ = Describe("Key states of EXTERNAL keys", func() {
 			cs.ExpectError(call(ctx, c, k.id))
 			conform.ExpectKeyUnchanged(ctx, before)
 		},
-		ksEntries("IMP-121", stateText("rejects %s on a key in PendingImport"), map[string]func(ctx context.Context, c *kms.Client, id string) error{
-			"EnableKey": func(ctx context.Context, c *kms.Client, id string) error {
-				_, err := c.EnableKey(ctx, &kms.EnableKeyInput{KeyId: aws.String(id)})
-				return err
-			},
-			"DisableKey": func(ctx context.Context, c *kms.Client, id string) error {
-				_, err := c.DisableKey(ctx, &kms.DisableKeyInput{KeyId: aws.String(id)})
-				return err
-			},
-		})...,
+		ksEntries("IMP-121", stateText("rejects %s on a key in PendingImport"), map[string]ksKeyCall{"EnableKey": ksEnableKey, "DisableKey": ksDisableKey})...,
 	)
 
-	conform.It("IMP-122", "disables and re-enables an EXTERNAL key holding its material, refusing Encrypt while Disabled", func(ctx SpecContext, r conform.Rule) {
+	conform.DescribeTable("EnableKey and DisableKey in PendingDeletion",
+		func(ctx SpecContext, cs conform.Case, call ksKeyCall) {
+			c := conform.Client()
+			k := ksSymmetricKeyIn(ctx, c, types.KeyStatePendingDeletion)
+			before := conform.SnapshotKey(ctx, c, k.id)
+			By("calling " + cs.Expectation().Case + " on the key pending deletion, which holds its material")
+			cs.ExpectError(call(ctx, c, k.id))
+			conform.ExpectKeyUnchanged(ctx, before)
+		},
+		ksEntries("IMP-146", stateText("rejects %s on an EXTERNAL key pending deletion that holds its material"), map[string]ksKeyCall{"EnableKey": ksEnableKey, "DisableKey": ksDisableKey})...,
+	)
+
+	conform.It("IMP-122", "disables and re-enables an EXTERNAL key holding its material, refusing Encrypt and Decrypt while Disabled", func(ctx SpecContext, r conform.Rule) {
 		c := conform.Client()
 		k := ksMustImportedKey(ctx, c, types.KeySpecSymmetricDefault)
 		pt := ksPlaintext("IMP-122")
@@ -578,6 +606,11 @@ var _ = Describe("Key states of EXTERNAL keys", func() {
 		r.Case("Encrypt-Disabled").ExpectError(err)
 		conform.ExpectKeyUnchanged(ctx, before)
 
+		By("decrypting, with the Disabled key, a ciphertext it made while Enabled")
+		_, err = c.Decrypt(ctx, &kms.DecryptInput{KeyId: aws.String(k.id), CiphertextBlob: ct})
+		r.Case("Decrypt-Disabled").ExpectError(err)
+		conform.ExpectKeyUnchanged(ctx, before)
+
 		By("enabling the key again")
 		_, err = c.EnableKey(ctx, &kms.EnableKeyInput{KeyId: aws.String(k.id)})
 		r.Case("EnableKey").ExpectSuccess(err)
@@ -586,6 +619,68 @@ var _ = Describe("Key states of EXTERNAL keys", func() {
 		Expect(meta.Enabled).To(BeTrue(), "IMP-122: DescribeKey reports Enabled=false after EnableKey")
 		ksExpectDecrypts(ctx, c, "IMP-122", k, ct, pt)
 	})
+
+	conform.DescribeTable("EnableKey and DisableKey on a key already in the state they set",
+		func(ctx SpecContext, cs conform.Case, same ksSameState) {
+			c := conform.Client()
+			k := ksMustImportedKey(ctx, c, types.KeySpecSymmetricDefault)
+			pt := ksPlaintext("IMP-122")
+			ct := ksMustEncrypt(ctx, c, k.id, pt)
+			ksMustEnterState(ctx, c, k.id, same.state)
+
+			By("calling " + same.name + " on the key, which is already " + string(same.state))
+			cs.ExpectSuccess(same.call(ctx, c, k.id))
+			meta := mustDescribe(ctx, c, k.id)
+			Expect(meta).To(conform.HaveKeyState(same.state), "IMP-122: %s on a key already %s changed its state", same.name, same.state)
+			Expect(meta.Enabled).To(Equal(same.state == types.KeyStateEnabled), "IMP-122: %s on a key already %s changed Enabled", same.name, same.state)
+			if same.state == types.KeyStateDisabled {
+				By("enabling the key to show that it kept its material")
+				Expect(ksEnableKey(ctx, c, k.id)).To(Succeed(), "IMP-122: EnableKey of the Disabled key")
+			}
+			ksExpectDecrypts(ctx, c, "IMP-122", k, ct, pt)
+		},
+		ksEntries("IMP-122", func(caseName string) string {
+			return map[string]string{
+				"EnableKey-Enabled":   "accepts EnableKey on an Enabled EXTERNAL key and leaves it Enabled",
+				"DisableKey-Disabled": "accepts DisableKey on a Disabled EXTERNAL key and leaves it Disabled",
+			}[caseName]
+		}, map[string]ksSameState{
+			"EnableKey-Enabled":   {"EnableKey", types.KeyStateEnabled, ksEnableKey},
+			"DisableKey-Disabled": {"DisableKey", types.KeyStateDisabled, ksDisableKey},
+		}, "DisableKey", "EnableKey", "Encrypt-Disabled", "Decrypt-Disabled")...,
+	)
+
+	conform.DescribeTable("Encrypt and Decrypt in PendingDeletion",
+		func(ctx SpecContext, cs conform.Case, call ksCryptoCall) {
+			c := conform.Client()
+			k := ksMustImportedKey(ctx, c, types.KeySpecSymmetricDefault)
+			pt := ksPlaintext("IMP-147")
+			ct := ksMustEncrypt(ctx, c, k.id, pt)
+			ksMustEnterState(ctx, c, k.id, types.KeyStatePendingDeletion)
+
+			before := conform.SnapshotKey(ctx, c, k.id)
+			By(cs.Expectation().Case + " with the key pending deletion, which holds its material")
+			cs.ExpectError(call(ctx, c, k.id, ct))
+			conform.ExpectKeyUnchanged(ctx, before)
+
+			By("cancelling the deletion and enabling the key, to show that only the pending deletion stood in the way")
+			_, err := c.CancelKeyDeletion(ctx, &kms.CancelKeyDeletionInput{KeyId: aws.String(k.id)})
+			Expect(err).NotTo(HaveOccurred(), "IMP-147: CancelKeyDeletion of the key pending deletion")
+			Expect(ksEnableKey(ctx, c, k.id)).To(Succeed(), "IMP-147: EnableKey after CancelKeyDeletion")
+			ksExpectDecrypts(ctx, c, "IMP-147", k, ct, pt)
+			Expect(call(ctx, c, k.id, ct)).To(Succeed(), "IMP-147: %s with the key Enabled again", cs.Expectation().Case)
+		},
+		ksEntries("IMP-147", stateText("rejects %s with a symmetric EXTERNAL key pending deletion that holds its material"), map[string]ksCryptoCall{
+			"Encrypt": func(ctx context.Context, c *kms.Client, id string, _ []byte) error {
+				_, err := c.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String(id), Plaintext: ksPlaintext("IMP-147")})
+				return err
+			},
+			"Decrypt": func(ctx context.Context, c *kms.Client, id string, ct []byte) error {
+				_, err := c.Decrypt(ctx, &kms.DecryptInput{KeyId: aws.String(id), CiphertextBlob: ct})
+				return err
+			},
+		})...,
+	)
 
 	conform.DescribeTable("cryptographic operations in PendingImport",
 		func(ctx SpecContext, cs conform.Case, setup ksPendingImportSetup) {
