@@ -20,14 +20,17 @@ func init() { subcommands = append(subcommands, newRulesCommand) }
 
 // ruleListing is one rule as `kmsconform rules` shows it.
 type ruleListing struct {
-	ID         string   `json:"id"`
-	Title      string   `json:"title"`
-	Area       string   `json:"area"`
-	Tier       string   `json:"tier"`
-	Profiles   []string `json:"profiles"`
-	Source     string   `json:"source"`
-	Expected   []string `json:"expected"`
-	Specs      []string `json:"specs"`
+	ID       string   `json:"id"`
+	Title    string   `json:"title"`
+	Area     string   `json:"area"`
+	Tier     string   `json:"tier"`
+	Profiles []string `json:"profiles"`
+	Source   string   `json:"source"`
+	Expected []string `json:"expected"`
+	Specs    []string `json:"specs"`
+	// Needs are the capabilities the rule or some of its cases need; their
+	// specs are disabled on a target that does not declare them.
+	Needs      []string `json:"needs"`
 	Ineligible string   `json:"ineligible,omitempty"` // the reason, for rules no single endpoint can show
 }
 
@@ -57,13 +60,17 @@ func newRulesCommand() *cobra.Command {
 				return enc.Encode(listing)
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "ID\tAREA\tTIER\tPROFILES\tSPECS\tTITLE")
+			fmt.Fprintln(w, "ID\tAREA\tTIER\tPROFILES\tSPECS\tNEEDS\tTITLE")
 			for _, r := range listing {
 				specs := fmt.Sprint(len(r.Specs))
 				if r.Ineligible != "" {
 					specs = "ineligible"
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Area, r.Tier, strings.Join(r.Profiles, ","), specs, r.Title)
+				needs := strings.Join(r.Needs, ",")
+				if needs == "" {
+					needs = "-"
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Area, r.Tier, strings.Join(r.Profiles, ","), specs, needs, r.Title)
 			}
 			return w.Flush()
 		},
@@ -102,7 +109,7 @@ func listRules(cat *catalogue.Catalogue, p profile.Profile, specs map[string][]s
 			continue
 		}
 		l := ruleListing{ID: r.ID, Title: r.Title, Area: r.Area, Tier: string(r.Tier), Source: r.Source,
-			Specs: specs[r.ID], Ineligible: ineligible[r.ID], Profiles: []string{}}
+			Specs: specs[r.ID], Ineligible: ineligible[r.ID], Profiles: []string{}, Needs: slices.Clone(r.Capabilities)}
 		for _, rp := range r.Profiles {
 			l.Profiles = append(l.Profiles, string(rp))
 		}
@@ -118,6 +125,14 @@ func listRules(cat *catalogue.Catalogue, p profile.Profile, specs map[string][]s
 				what = e.Case + ": " + what
 			}
 			l.Expected = append(l.Expected, fmt.Sprintf("%s (%s)", what, e.Evidence))
+			for _, c := range e.Capabilities {
+				if !slices.Contains(l.Needs, c) {
+					l.Needs = append(l.Needs, c)
+				}
+			}
+		}
+		if l.Needs == nil {
+			l.Needs = []string{}
 		}
 		if l.Specs == nil {
 			l.Specs = []string{}
