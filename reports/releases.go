@@ -17,10 +17,16 @@ import (
 //go:embed releases.yaml
 var releasesYAML []byte
 
-// Release is a released suite version and the catalogue it was built with.
+// Release is a released suite version, the catalogue it was built with and
+// the commit it was built from.
 type Release struct {
 	Version       string `yaml:"version"`
 	CatalogueHash string `yaml:"catalogueHash"`
+	// Commit is the git commit the release was built from (the tag's
+	// parent: the tagged commit only adds this entry, since a file cannot
+	// name the commit holding it). Entries written before commits were
+	// recorded have none; entries are never edited, so it stays optional.
+	Commit string `yaml:"commit,omitempty"`
 }
 
 // Releases returns the released versions listed in reports/releases.yaml,
@@ -28,6 +34,8 @@ type Release struct {
 func Releases() ([]Release, error) { return ParseReleases(releasesYAML) }
 
 var hexSHA256 = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+var hexCommit = regexp.MustCompile(`^[0-9a-f]{40}$`)
 
 // ParseReleases parses a releases list and checks every entry.
 func ParseReleases(data []byte) ([]Release, error) {
@@ -51,6 +59,9 @@ func ParseReleases(data []byte) ([]Release, error) {
 		seen[r.Version] = true
 		if !hexSHA256.MatchString(r.CatalogueHash) {
 			problems = append(problems, fmt.Errorf("releases.yaml entry %d (%s): catalogueHash %q is not a lower-case hex SHA-256", i+1, r.Version, r.CatalogueHash))
+		}
+		if r.Commit != "" && !hexCommit.MatchString(r.Commit) {
+			problems = append(problems, fmt.Errorf("releases.yaml entry %d (%s): commit %q is not a full lower-case hex git commit id (40 digits, as `git rev-parse vX.Y.Z^{commit}` prints)", i+1, r.Version, r.Commit))
 		}
 	}
 	if len(problems) > 0 {

@@ -18,8 +18,9 @@ type VerifyOptions struct {
 	Catalogue *catalogue.Catalogue
 	Binary    version.Info
 	Releases  []Release
-	// AllowDevel accepts a bundle from a development build (one not in
-	// Releases) as long as its catalogue is the verifying binary's.
+	// AllowDevel accepts a bundle from a development build, or from a
+	// release build not in Releases, as long as its catalogue is the
+	// verifying binary's: a check, never a certification.
 	AllowDevel bool
 }
 
@@ -49,8 +50,10 @@ func (v *Verification) note(format string, args ...any) {
 //   - the files: SHA256SUMS lists exactly the bundle's files, all present,
 //     all matching (this catches corruption and edits, not forgery: the
 //     hashes are not a signature);
-//   - the suite: a released version whose catalogue hash is the released
-//     one, or, for a development build, the verifying binary's catalogue;
+//   - the suite: a version listed in releases.yaml, with that release's
+//     catalogue hash and, when both record one, its commit; with
+//     AllowDevel, any other build with the verifying binary's catalogue, as
+//     a note and never a certification;
 //   - the selection: specs selected by the profile only (label filter
 //     exactly `profile: containsAny P`), no focus or skip, no dry run;
 //   - completeness: every conformance rule of the profile was run, none
@@ -127,20 +130,29 @@ func (v *Verification) checkSuite(res Results, opts VerifyOptions) *catalogue.Ca
 	releaseIdx := slices.IndexFunc(opts.Releases, func(r Release) bool { return r.Version == bundle.Version })
 	switch {
 	case IsReleaseBuild(bundle) && releaseIdx >= 0:
-		if want := opts.Releases[releaseIdx].CatalogueHash; res.CatalogueHash != want {
-			v.problem("catalogue hash %s differs from the one kmsconform %s was released with (%s): the rules were changed; rerun with an unmodified release", res.CatalogueHash, bundle.Version, want)
+		release := opts.Releases[releaseIdx]
+		if res.CatalogueHash != release.CatalogueHash {
+			v.problem("catalogue hash %s differs from the one kmsconform %s was released with (%s): the rules were changed; rerun with an unmodified release", res.CatalogueHash, bundle.Version, release.CatalogueHash)
 			return nil
 		}
-	case IsReleaseBuild(bundle) && IsReleaseBuild(binary) && bundle.Version == binary.Version:
-		if res.CatalogueHash != binaryHash {
-			v.problem("catalogue hash %s differs from kmsconform %s's own (%s): the rules were changed; rerun with an unmodified release", res.CatalogueHash, bundle.Version, binaryHash)
+		// A binary installed with `go install ...@vX.Y.Z` carries no commit
+		// (the module proxy and checksum database vouch for its source
+		// instead); one built from a checkout does, and it must be the
+		// release's, or the version was stamped on other code.
+		if release.Commit != "" && bundle.Commit != "" && bundle.Commit != release.Commit {
+			v.problem("the bundle was made by kmsconform %s built from commit %s, but %s was released from commit %s: the version was stamped on another tree; rerun with the released kmsconform (go install github.com/kmsconform/kmsconform/cmd/kmsconform@%s)", bundle.Version, bundle.Commit, bundle.Version, release.Commit, bundle.Version)
 			return nil
 		}
-	case IsReleaseBuild(bundle):
-		v.problem("suite version %s is not a known release (not in reports/releases.yaml of kmsconform %s): run a released kmsconform, or verify with a newer one", bundle.Version, binary.Version)
+	case IsReleaseBuild(bundle) && !opts.AllowDevel:
+		v.problem("suite version %s is not a known release (not in reports/releases.yaml of kmsconform %s): run a released kmsconform, or verify with a newer one (--allow-devel checks it as a development build)", bundle.Version, binary.Version)
 		return nil
 	default:
 		what := fmt.Sprintf("the bundle was made by a development build of kmsconform (version %s%s)", bundle.Version, modifiedText(bundle))
+		if IsReleaseBuild(bundle) {
+			// A release build not (yet) listed: the release being made, checked
+			// before its entry is added. It certifies only once listed.
+			what = fmt.Sprintf("the bundle was made by kmsconform %s, which is not in reports/releases.yaml of kmsconform %s", bundle.Version, binary.Version)
+		}
 		if res.CatalogueHash != binaryHash {
 			v.problem("%s with catalogue %s, and this kmsconform has catalogue %s: a development bundle verifies only with the binary's own catalogue", what, res.CatalogueHash, binaryHash)
 			return nil

@@ -172,12 +172,47 @@ func TestVerifyDevelopmentBundles(t *testing.T) {
 	expectProblem(t, Verify(dir, verifyOptions(t)), "built from a modified tree")
 }
 
-func TestVerifyTheBinarysOwnRelease(t *testing.T) {
-	// A release not yet in releases.yaml verifies with that very binary.
+func TestVerifyRejectsAnUnlistedRelease(t *testing.T) {
+	// A release build missing from releases.yaml does not certify, not even
+	// when the verifying binary claims the same version: a version string
+	// is only a -ldflags away.
 	opts := verifyOptions(t)
 	opts.Releases = nil
+	expectProblem(t, Verify(writeBundle(t, passingReport()), opts), "suite version v0.1.0 is not a known release")
+
+	// With --allow-devel it is checked, as the release being made is before
+	// its entry is added, and noted as no certification.
+	opts.AllowDevel = true
+	v := Verify(writeBundle(t, passingReport()), opts)
+	if !v.OK() {
+		t.Fatalf("--allow-devel rejected an unlisted release build:\n%s", strings.Join(v.Problems, "\n"))
+	}
+	if !slices.ContainsFunc(v.Notes, func(n string) bool { return strings.Contains(n, "not in reports/releases.yaml") && strings.Contains(n, "not a certification") }) {
+		t.Errorf("notes %q: want the unlisted release noted as no certification", v.Notes)
+	}
+}
+
+func TestVerifyReleaseCommit(t *testing.T) {
+	opts := verifyOptions(t)
+	opts.Releases[0].Commit = fixtureVersion.Commit
 	if v := Verify(writeBundle(t, passingReport()), opts); !v.OK() {
-		t.Errorf("a bundle of the binary's own release was rejected:\n%s", strings.Join(v.Problems, "\n"))
+		t.Fatalf("a bundle of the released commit was rejected:\n%s", strings.Join(v.Problems, "\n"))
+	}
+
+	other := strings.Repeat("9", 40)
+	dir := writeBundle(t, passingReport())
+	editResults(t, dir, func(r *Results) { r.Suite.Commit = other }, true)
+	expectProblem(t, Verify(dir, opts), "built from commit "+other, "released from commit "+fixtureVersion.Commit)
+	opts.AllowDevel = true
+	expectProblem(t, Verify(dir, opts), "built from commit "+other) // a stamped version is no development build
+
+	// `go install ...@vX.Y.Z` builds carry no commit: the module checksum
+	// vouches for the source instead.
+	opts.AllowDevel = false
+	dir = writeBundle(t, passingReport())
+	editResults(t, dir, func(r *Results) { r.Suite.Commit = "" }, true)
+	if v := Verify(dir, opts); !v.OK() {
+		t.Errorf("a bundle of a module-installed release (no commit) was rejected:\n%s", strings.Join(v.Problems, "\n"))
 	}
 }
 
@@ -309,9 +344,13 @@ func TestReleasesFile(t *testing.T) {
 	if _, err := Releases(); err != nil {
 		t.Fatalf("reports/releases.yaml: %v", err)
 	}
-	bad := []byte("releases:\n  - version: v0.0.0-20260101000000-0123456789ab\n    catalogueHash: xyz\n  - version: v1.0.0\n    catalogueHash: " + strings.Repeat("a", 64) + "\n  - version: v1.0.0\n    catalogueHash: " + strings.Repeat("a", 64) + "\n")
+	good := []byte("releases:\n  - version: v1.0.0\n    catalogueHash: " + strings.Repeat("a", 64) + "\n    commit: " + strings.Repeat("b", 40) + "\n")
+	if rs, err := ParseReleases(good); err != nil || rs[0].Commit != strings.Repeat("b", 40) {
+		t.Errorf("a release entry with a commit: %v %+v", err, rs)
+	}
+	bad := []byte("releases:\n  - version: v0.0.0-20260101000000-0123456789ab\n    catalogueHash: xyz\n  - version: v1.0.0\n    catalogueHash: " + strings.Repeat("a", 64) + "\n  - version: v1.0.0\n    catalogueHash: " + strings.Repeat("a", 64) + "\n    commit: 0123abc\n")
 	_, err := ParseReleases(bad)
-	for _, want := range []string{"is not a release version", "is not a lower-case hex SHA-256", "listed twice"} {
+	for _, want := range []string{"is not a release version", "is not a lower-case hex SHA-256", "listed twice", `commit "0123abc" is not a full lower-case hex git commit id`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("bad releases list: %v, want %q", err, want)
 		}

@@ -37,10 +37,11 @@ func newReportVerifyCommand() *cobra.Command {
 
 The bundle is accepted only when:
   - SHA256SUMS lists exactly the bundle's files and every hash matches;
-  - it was made by a released kmsconform (reports/releases.yaml, or this
-    binary's own version) with that release's rule catalogue; a development
-    build's bundle is checked only with --allow-devel, and only by a binary
-    with the same catalogue;
+  - it was made by a kmsconform release listed in this binary's
+    reports/releases.yaml, with that release's rule catalogue and, when both
+    record one, its commit; any other build's bundle (a development build,
+    or a release not listed) is checked only with --allow-devel, only by a
+    binary with the same catalogue, and never certifies;
   - specs were selected by the profile alone: no --label-filter, focus or
     skip, no dry run;
   - every conformance rule of the profile ran, none failed or errored, and
@@ -77,7 +78,7 @@ Exit status: 0 accepted, 1 rejected, 2 usage error.`,
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&allowDevel, "allow-devel", false, "accept a bundle from a development build (same catalogue as this binary); it still is no certification")
+	cmd.Flags().BoolVar(&allowDevel, "allow-devel", false, "check a bundle from a development build or an unlisted release (same catalogue as this binary); it still is no certification")
 	return cmd
 }
 
@@ -164,7 +165,10 @@ func newReportReleaseEntryCommand() *cobra.Command {
 			if !reports.IsReleaseBuild(v) {
 				return fmt.Errorf("this is a development build (version %s): build the release with -ldflags \"-X github.com/kmsconform/kmsconform/harness/version.Version=vX.Y.Z\" from an unmodified tree", v.Version)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "  - version: %s\n    catalogueHash: %s\n", v.Version, conform.Catalogue().Hash())
+			if v.Commit == "" {
+				return errors.New("this build records no git commit (built outside a git checkout, or with -buildvcs=false): build the release in a clean checkout of the commit to release, so its entry names that commit")
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "  - version: %s\n    catalogueHash: %s\n    commit: %s\n", v.Version, conform.Catalogue().Hash(), v.Commit)
 			return nil
 		},
 	}
