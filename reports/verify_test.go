@@ -187,7 +187,9 @@ func TestVerifyRejectsAnUnlistedRelease(t *testing.T) {
 	if !v.OK() {
 		t.Fatalf("--allow-devel rejected an unlisted release build:\n%s", strings.Join(v.Problems, "\n"))
 	}
-	if !slices.ContainsFunc(v.Notes, func(n string) bool { return strings.Contains(n, "not in reports/releases.yaml") && strings.Contains(n, "not a certification") }) {
+	if !slices.ContainsFunc(v.Notes, func(n string) bool {
+		return strings.Contains(n, "not in reports/releases.yaml") && strings.Contains(n, "not a certification")
+	}) {
 		t.Errorf("notes %q: want the unlisted release noted as no certification", v.Notes)
 	}
 }
