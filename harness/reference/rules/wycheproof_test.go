@@ -1,102 +1,314 @@
 package rules
 
 import (
+	"bytes"
+	"crypto"
+	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"hash"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
+	"github.com/kmsconform/kmsconform/fixtures/material"
+	"github.com/kmsconform/kmsconform/fixtures/wrap"
 	"github.com/kmsconform/kmsconform/harness/profile"
 	"github.com/kmsconform/kmsconform/harness/reference/awserr"
 	"github.com/kmsconform/kmsconform/harness/reference/importtoken"
 )
 
-// wycheproofFile is the part of a Wycheproof RSA-OAEP decryption file these
-// tests read.
+// The Wycheproof vectors of fixtures/testdata/wycheproof, which
+// fixtures/wrap's tests pin by SHA-256, run here through the reference's
+// unwrap path (step 11 of ImportKeyMaterial, unwrapMaterial). The counts
+// are fixed: a vector file that changes, or a policy that starts accepting
+// or refusing more, fails the test instead of passing quietly.
+
+// wycheproofFile is the part of the Wycheproof v1 format these tests read.
+// Every hex field must decode: a vector that cannot be read fails the test.
 type wycheproofFile struct {
 	NumberOfTests int `json:"numberOfTests"`
 	TestGroups    []struct {
-		PrivateKeyPkcs8 string `json:"privateKeyPkcs8"`
-		Tests           []struct {
-			TcID   int    `json:"tcId"`
-			Msg    string `json:"msg"`
-			Ct     string `json:"ct"`
-			Label  string `json:"label"`
-			Result string `json:"result"`
-		} `json:"tests"`
+		SHA             string           `json:"sha"`
+		MGFSHA          string           `json:"mgfSha"`
+		PrivateKeyPKCS8 hexBytes         `json:"privateKeyPkcs8"`
+		Tests           []wycheproofCase `json:"tests"`
 	} `json:"testGroups"`
 }
 
-// TestWycheproofUnwrap runs the Wycheproof RSA-OAEP decryption vectors
-// through the reference's unwrap path (step 11 of ImportKeyMaterial). A
-// vector imports only if it is valid and has the empty label AWS uses; every
-// other vector — wrong padding, wrong length, a label, a different MGF1 hash
-// — is InvalidCiphertextException, the same for all (no padding oracle).
-func TestWycheproofUnwrap(t *testing.T) {
+type wycheproofCase struct {
+	TcID    int      `json:"tcId"`
+	Comment string   `json:"comment"`
+	Flags   []string `json:"flags"`
+	Key     hexBytes `json:"key"`
+	Msg     hexBytes `json:"msg"`
+	CT      hexBytes `json:"ct"`
+	Label   hexBytes `json:"label"`
+	Result  string   `json:"result"`
+}
+
+type hexBytes []byte
+
+func (h *hexBytes) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := hex.DecodeString(s)
+	if err != nil {
+		return fmt.Errorf("hex field %.20q…: %w", s, err)
+	}
+	*h = v
+	return nil
+}
+
+func loadWycheproof(t *testing.T, name string, wantTests int) wycheproofFile {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "fixtures", "testdata", "wycheproof", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f wycheproofFile
+	if err := json.Unmarshal(raw, &f); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	n := 0
+	for _, g := range f.TestGroups {
+		n += len(g.Tests)
+	}
+	if n != f.NumberOfTests || n != wantTests {
+		t.Fatalf("%s holds %d vectors (numberOfTests %d), want %d", name, n, f.NumberOfTests, wantTests)
+	}
+	return f
+}
+
+// What a Wycheproof flag means for the reference: the policies of
+// fixtures/wrap's Wycheproof tests (oaepPolicy, kwpPolicy), since the
+// reference unwraps with fixtures/wrap.Unwrap and must agree with it.
+type flagPolicy int
+
+const (
+	followResult flagPolicy = iota + 1 // the vector's result decides
+	reject                             // AWS's construction forbids it, valid or not
+	accept                             // resolves "acceptable" as accepted
+)
+
+// OAEP as AWS uses it: one hash for label and MGF1, an empty label. A
+// vector with a label is valid OAEP but not what AWS sends.
+var oaepPolicy = map[string]flagPolicy{
+	"Normal":              followResult,
+	"Constructed":         followResult,
+	"InvalidOaepPadding":  followResult,
+	"InvalidCiphertext":   followResult,
+	"EncryptionWithLabel": reject,
+}
+
+// RFC 5649 wraps keys of any length from one octet, so SmallKey vectors
+// unwrap like the others.
+var kwpPolicy = map[string]flagPolicy{
+	"Normal":          followResult,
+	"CounterOverflow": followResult,
+	"ModifiedPadding": followResult,
+	"SmallKey":        accept,
+}
+
+// expectWycheproof resolves a vector into accept (true) or refuse. An
+// unknown flag, or a result no flag resolves, fails the test: the policy
+// must be extended on purpose, not guessed.
+func expectWycheproof(t *testing.T, policy map[string]flagPolicy, v wycheproofCase) bool {
+	t.Helper()
+	var rejected, accepted bool
+	for _, f := range v.Flags {
+		switch policy[f] {
+		case followResult:
+		case reject:
+			rejected = true
+		case accept:
+			accepted = true
+		default:
+			t.Fatalf("tcId %d: flag %q has no policy; decide what it means for the reference and add it", v.TcID, f)
+		}
+	}
+	switch {
+	case accepted && v.Result == "invalid":
+		t.Fatalf("tcId %d: the policy accepts a vector Wycheproof calls invalid", v.TcID)
+	case rejected:
+		return false
+	case accepted:
+		return true
+	case v.Result == "valid":
+		return true
+	case v.Result == "invalid":
+		return false
+	}
+	t.Fatalf("tcId %d: result %q with flags %v has no policy", v.TcID, v.Result, v.Flags)
+	return false
+}
+
+func wycheproofHash(t *testing.T, name string) crypto.Hash {
+	t.Helper()
+	switch name {
+	case "SHA-1":
+		return crypto.SHA1
+	case "SHA-256":
+		return crypto.SHA256
+	}
+	t.Fatalf("hash %q has no mapping", name)
+	return 0
+}
+
+// unwrapWith runs blob through the reference's unwrap path under a token
+// for alg and key: the plaintext, or an error whose code must be
+// InvalidCiphertextException whatever the defect (IMP-059: no oracle).
+func unwrapWith(t *testing.T, env Env, alg types.AlgorithmSpec, key *rsa.PrivateKey, blob []byte) ([]byte, bool) {
+	t.Helper()
+	got, err := unwrapMaterial(importtoken.Parameters{WrappingAlgorithm: alg, WrappingKey: key}, blob, env)
+	if err != nil {
+		if code := awserr.CodeOf(err); code != awserr.InvalidCiphertext {
+			t.Errorf("%s: %v (%s), want InvalidCiphertextException", alg, err, code)
+		}
+		return nil, false
+	}
+	return got, true
+}
+
+// TestWycheproofOAEPUnwrap runs the RSA-OAEP vectors through the reference's
+// unwrap path twice: as RSAES_OAEP_SHA_* blobs, and as the RSA part of
+// RSA_AES_KEY_WRAP_SHA_* blobs (followed by a KWP wrapping under the AES
+// key the vector carries, which unwraps only when that key is 32 bytes:
+// AES-256, IMP-037). Files whose MGF1 hash differs from the label hash are
+// refused under both hashes: no KMS algorithm mixes them.
+func TestWycheproofOAEPUnwrap(t *testing.T) {
 	files := []struct {
 		name string
-		alg  types.AlgorithmSpec
-		// mismatched: the file's MGF1 hash is not its label hash, which no
-		// KMS wrapping algorithm uses, so no vector may unwrap.
-		mismatched bool
+		// vectors in the file, unwrapped as RSAES_OAEP, unwrapped as the RSA
+		// part of RSA_AES_KEY_WRAP.
+		tests, oaep, rsaAES int
 	}{
-		{"rsa_oaep_2048_sha1_mgf1sha1_test.json", types.AlgorithmSpecRsaesOaepSha1, false},
-		{"rsa_oaep_2048_sha256_mgf1sha256_test.json", types.AlgorithmSpecRsaesOaepSha256, false},
-		{"rsa_oaep_3072_sha256_mgf1sha256_test.json", types.AlgorithmSpecRsaesOaepSha256, false},
-		{"rsa_oaep_4096_sha256_mgf1sha256_test.json", types.AlgorithmSpecRsaesOaepSha256, false},
-		{"rsa_oaep_2048_sha256_mgf1sha1_test.json", types.AlgorithmSpecRsaesOaepSha256, true},
+		// Each file with one hash has one valid, unlabelled vector whose
+		// message is 32 bytes: the only one that is an AES-256 key.
+		{"rsa_oaep_2048_sha1_mgf1sha1_test.json", 36, 10, 1},
+		{"rsa_oaep_2048_sha256_mgf1sha1_test.json", 31, 0, 0},
+		{"rsa_oaep_2048_sha256_mgf1sha256_test.json", 37, 10, 1},
+		{"rsa_oaep_3072_sha256_mgf1sha256_test.json", 37, 10, 1},
+		{"rsa_oaep_4096_sha256_mgf1sha256_test.json", 37, 10, 1},
+	}
+	algs := map[crypto.Hash][2]types.AlgorithmSpec{
+		crypto.SHA1:   {types.AlgorithmSpecRsaesOaepSha1, types.AlgorithmSpecRsaAesKeyWrapSha1},
+		crypto.SHA256: {types.AlgorithmSpecRsaesOaepSha256, types.AlgorithmSpecRsaAesKeyWrapSha256},
 	}
 	env := testEnv(t, profile.P2025)
-	for _, f := range files {
-		t.Run(f.name, func(t *testing.T) {
-			raw, err := os.ReadFile(filepath.Join("..", "..", "..", "fixtures", "testdata", "wycheproof", f.name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var file wycheproofFile
-			if err := json.Unmarshal(raw, &file); err != nil {
-				t.Fatal(err)
-			}
-			ran, accepted := 0, 0
-			for _, g := range file.TestGroups {
-				der, err := hex.DecodeString(g.PrivateKeyPkcs8)
+	for _, file := range files {
+		t.Run(file.name, func(t *testing.T) {
+			f := loadWycheproof(t, file.name, file.tests)
+			oaepOK, rsaAESOK := 0, 0
+			for _, g := range f.TestGroups {
+				labelHash, mgfHash := wycheproofHash(t, g.SHA), wycheproofHash(t, g.MGFSHA)
+				parsed, err := x509.ParsePKCS8PrivateKey(g.PrivateKeyPKCS8)
 				if err != nil {
 					t.Fatal(err)
 				}
-				key, err := x509.ParsePKCS8PrivateKey(der)
-				if err != nil {
-					t.Fatal(err)
+				key := parsed.(*rsa.PrivateKey)
+				hashes := []crypto.Hash{labelHash}
+				if mgfHash != labelHash {
+					hashes = append(hashes, mgfHash)
 				}
-				p := importtoken.Parameters{WrappingAlgorithm: f.alg, WrappingKey: key.(*rsa.PrivateKey)}
+				for _, v := range g.Tests {
+					want := expectWycheproof(t, oaepPolicy, v) && mgfHash == labelHash
+					for _, h := range hashes {
+						oaep, rsaAES := algs[h][0], algs[h][1]
+						got, ok := unwrapWith(t, env, oaep, key, v.CT)
+						switch {
+						case ok != want:
+							t.Errorf("tcId %d (%s, %v) as %s: unwrapped %v, want %v", v.TcID, v.Comment, v.Flags, oaep, ok, want)
+						case ok && !bytes.Equal(got, v.Msg):
+							t.Errorf("tcId %d as %s: unwrapped %x, want %x", v.TcID, oaep, got, v.Msg)
+						case ok:
+							oaepOK++
+						}
+
+						aesKey := []byte(v.Msg)
+						if len(aesKey) != wrap.AESKeySize {
+							aesKey = bytes.Repeat([]byte{7}, wrap.AESKeySize)
+						}
+						kwp, err := wrap.WrapKWP(aesKey, []byte("probe material"))
+						if err != nil {
+							t.Fatal(err)
+						}
+						wantAES := want && len(v.Msg) == wrap.AESKeySize
+						got, ok = unwrapWith(t, env, rsaAES, key, append(bytes.Clone(v.CT), kwp...))
+						switch {
+						case ok != wantAES:
+							t.Errorf("tcId %d (%s, %v) as the RSA part of %s: unwrapped %v, want %v", v.TcID, v.Comment, v.Flags, rsaAES, ok, wantAES)
+						case ok && string(got) != "probe material":
+							t.Errorf("tcId %d as %s: unwrapped %q", v.TcID, rsaAES, got)
+						case ok:
+							rsaAESOK++
+						}
+					}
+				}
+			}
+			if oaepOK != file.oaep || rsaAESOK != file.rsaAES {
+				t.Fatalf("unwrapped %d as RSAES_OAEP and %d as RSA_AES_KEY_WRAP; want %d and %d", oaepOK, rsaAESOK, file.oaep, file.rsaAES)
+			}
+		})
+	}
+}
+
+// TestWycheproofKWPUnwrap runs the AES-KWP vectors through the reference's
+// unwrap path as the AES part of RSA_AES_KEY_WRAP_SHA_1 and _SHA_256
+// blobs: the vector's AES key, OAEP-encrypted under a test wrapping key,
+// then the vector's ciphertext. A vector unwraps when Wycheproof's verdict
+// (under kwpPolicy) accepts it and its key is 256 bits, the only AES key
+// size AWS's construction uses (IMP-037); 128- and 192-bit keys are refused
+// whatever their ciphertext.
+func TestWycheproofKWPUnwrap(t *testing.T) {
+	const tests, perAlg = 254, 25 // 25: the accepted vectors with 256-bit keys
+	keys, err := material.TestRSAKeys(2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := keys[0]
+	env := testEnv(t, profile.P2025)
+	f := loadWycheproof(t, "aes_kwp_test.json", tests)
+	for _, c := range []struct {
+		alg     types.AlgorithmSpec
+		newHash func() hash.Hash
+	}{
+		{types.AlgorithmSpecRsaAesKeyWrapSha1, sha1.New},
+		{types.AlgorithmSpecRsaAesKeyWrapSha256, sha256.New},
+	} {
+		t.Run(string(c.alg), func(t *testing.T) {
+			ran, unwrapped := 0, 0
+			for _, g := range f.TestGroups {
 				for _, v := range g.Tests {
 					ran++
-					ct, _ := hex.DecodeString(v.Ct)
-					got, err := unwrapMaterial(p, ct, env)
-					if v.Result == "valid" && v.Label == "" && !f.mismatched {
-						want, _ := hex.DecodeString(v.Msg)
-						if err != nil || string(got) != string(want) {
-							t.Errorf("tcId %d: a valid vector did not unwrap: %v", v.TcID, err)
-						}
-						accepted++
-						continue
+					want := expectWycheproof(t, kwpPolicy, v) && len(v.Key) == wrap.AESKeySize
+					rsaPart, err := rsa.EncryptOAEP(c.newHash(), rand.Reader, &key.PublicKey, v.Key, nil)
+					if err != nil {
+						t.Fatal(err)
 					}
-					if awserr.CodeOf(err) != awserr.InvalidCiphertext {
-						t.Errorf("tcId %d (%s, label %q): %v, want InvalidCiphertextException", v.TcID, v.Result, v.Label, err)
+					got, ok := unwrapWith(t, env, c.alg, key, append(rsaPart, v.CT...))
+					switch {
+					case ok != want:
+						t.Errorf("tcId %d (%s, %v, %d-bit key): unwrapped %v, want %v", v.TcID, v.Comment, v.Flags, 8*len(v.Key), ok, want)
+					case ok && !bytes.Equal(got, v.Msg):
+						t.Errorf("tcId %d: unwrapped %x, want %x", v.TcID, got, v.Msg)
+					case ok:
+						unwrapped++
 					}
 				}
 			}
-			if ran != file.NumberOfTests || ran == 0 {
-				t.Fatalf("ran %d vectors, the file has %d", ran, file.NumberOfTests)
+			if ran != tests || unwrapped != perAlg {
+				t.Fatalf("ran %d vectors and unwrapped %d; want %d and %d", ran, unwrapped, tests, perAlg)
 			}
-			if accepted == 0 && !f.mismatched {
-				t.Fatal("no vector unwrapped")
-			}
-			t.Logf("%d vectors, %d unwrapped", ran, accepted)
 		})
 	}
 }
