@@ -36,6 +36,13 @@ type BaselineEntry struct {
 	Rule     string `yaml:"rule"`
 	Status   Status `yaml:"status"`   // fail or error
 	Observed string `yaml:"observed"` // what the implementation does instead, for the reader
+	// Answers are the wrong answers the implementation gave, one per case,
+	// as "case C: CODE (HTTP 4xx)" or "case C: success" (answerKeys): what a
+	// run compares, so a known failure that starts answering differently is
+	// found. Observed is free text for people; the answers are not, and
+	// leave out messages, key ids and exact HTTP statuses, which change from
+	// run to run.
+	Answers []string `yaml:"answers,flow"`
 }
 
 var ruleIDPattern = regexp.MustCompile(`^IMP-[0-9]{3}$`)
@@ -98,9 +105,19 @@ func ParseBaseline(data []byte, name string) (Baseline, error) {
 }
 
 // CheckAgainst checks that the baseline fits a run of profile p with the
-// catalogue: same profile, and every rule is one the run checks.
+// catalogue: same catalogue (a rule's cases and expected answers, and so
+// what its failure looks like, may have changed since), same profile, and
+// every rule is one the run checks.
 func (b Baseline) CheckAgainst(cat *catalogue.Catalogue, p profile.Profile, name string) error {
 	var problems []error
+	rerecord := fmt.Sprintf("re-record it: `kmsconform run --profile %s --report-dir DIR` against %s (with the options of the run the baseline is for), review, then `kmsconform report baseline DIR --implementation %s > %s`", b.Profile, b.Implementation, b.Implementation, name)
+	switch b.CatalogueHash {
+	case cat.Hash():
+	case "":
+		problems = append(problems, fmt.Errorf("baseline %s records no catalogueHash, so it cannot say which rules it was recorded against: %s", name, rerecord))
+	default:
+		problems = append(problems, fmt.Errorf("baseline %s was recorded with catalogue %s, this suite has %s: %s", name, b.CatalogueHash, cat.Hash(), rerecord))
+	}
 	if b.Profile != string(p) {
 		problems = append(problems, fmt.Errorf("baseline %s was recorded for profile %s, the run claims profile %s: use the baseline of this profile", name, b.Profile, p))
 	}
@@ -126,7 +143,7 @@ func BaselineFromResults(r Results, implementation string) Baseline {
 	}
 	for _, rule := range r.Rules {
 		if rule.Blocks() {
-			b.Entries = append(b.Entries, BaselineEntry{Rule: rule.ID, Status: rule.Status, Observed: strings.Join(rule.observed(), "; ")})
+			b.Entries = append(b.Entries, BaselineEntry{Rule: rule.ID, Status: rule.Status, Observed: strings.Join(rule.observed(), "; "), Answers: rule.answerKeys()})
 		}
 	}
 	return b
@@ -163,8 +180,13 @@ type BaselineCheck struct {
 	Regressions []BaselineFinding `json:"regressions"`
 	// UnexpectedPasses are baselined rules that no longer fail.
 	UnexpectedPasses []BaselineFinding `json:"unexpectedPasses"`
-	// NotChecked are baselined rules this run did not check (skipped,
-	// disabled): neither a pass nor a failure.
+	// NoLongerChecked are baselined rules a run of the whole profile did
+	// not check: disabled (a capability no longer declared), unsupported,
+	// not run. The baseline no longer describes the run, so this fails it.
+	NoLongerChecked []BaselineFinding `json:"noLongerChecked"`
+	// NotChecked are baselined rules left out by a selection narrower than
+	// the profile (--label-filter, focus, skip): neither a pass nor a
+	// failure.
 	NotChecked []BaselineFinding `json:"notChecked"`
 }
 
@@ -176,13 +198,26 @@ type BaselineFinding struct {
 	Got      Status `json:"got"`
 	Recorded string `json:"recorded,omitempty"` // the baseline's observed behaviour
 	Observed string `json:"observed,omitempty"` // this run's
+	// The answers the baseline recorded and this run's, when a known
+	// failure now answers differently.
+	RecordedAnswers []string `json:"recordedAnswers,omitempty"`
+	Answers         []string `json:"answers,omitempty"`
 }
 
 // CompareBaseline compares a run with a baseline read from file.
 func CompareBaseline(r Results, b Baseline, file string) BaselineCheck {
 	c := BaselineCheck{
 		File: file, Implementation: b.Implementation, Profile: b.Profile, SuiteVersion: b.SuiteVersion,
-		Known: []BaselineFinding{}, Regressions: []BaselineFinding{}, UnexpectedPasses: []BaselineFinding{}, NotChecked: []BaselineFinding{},
+		Known: []BaselineFinding{}, Regressions: []BaselineFinding{}, UnexpectedPasses: []BaselineFinding{},
+		NoLongerChecked: []BaselineFinding{}, NotChecked: []BaselineFinding{},
+	}
+	narrowed := r.narrowedSelection()
+	notChecked := func(f BaselineFinding) {
+		if narrowed {
+			c.NotChecked = append(c.NotChecked, f)
+		} else {
+			c.NoLongerChecked = append(c.NoLongerChecked, f)
+		}
 	}
 	entries := map[string]BaselineEntry{}
 	for _, e := range b.Entries {
@@ -196,14 +231,20 @@ func CompareBaseline(r Results, b Baseline, file string) BaselineCheck {
 			f.Expected = e.Status
 		}
 		switch {
+		case listed && rule.Status == e.Status && rule.Blocks() && !slices.Equal(rule.answerKeys(), nonNil(e.Answers)):
+			// Fails as recorded, but answers differently: another code,
+			// another status class, success where it refused. That is a
+			// change in the implementation the baseline must not hide.
+			f.RecordedAnswers, f.Answers = nonNil(e.Answers), rule.answerKeys()
+			c.Regressions = append(c.Regressions, f)
 		case listed && rule.Status == e.Status:
 			c.Known = append(c.Known, f)
 		case rule.Blocks():
 			c.Regressions = append(c.Regressions, f)
 		case !listed:
 			// passed, or failed only in provisional specs: nothing to compare
-		case rule.Status == StatusSkip || rule.Status == StatusDisabled:
-			c.NotChecked = append(c.NotChecked, f)
+		case rule.Status == StatusSkip || rule.Status == StatusDisabled || rule.Status == StatusUnsupported:
+			notChecked(f)
 		case !rule.Status.Failed():
 			c.UnexpectedPasses = append(c.UnexpectedPasses, f)
 		default:
@@ -214,17 +255,65 @@ func CompareBaseline(r Results, b Baseline, file string) BaselineCheck {
 	}
 	for _, e := range b.Entries {
 		if _, left := entries[e.Rule]; left {
-			c.NotChecked = append(c.NotChecked, BaselineFinding{Rule: e.Rule, Expected: e.Status, Got: StatusSkip, Recorded: e.Observed})
+			notChecked(BaselineFinding{Rule: e.Rule, Expected: e.Status, Got: StatusSkip, Recorded: e.Observed})
 		}
 	}
 	return c
 }
 
-// Passed reports whether the run matched its baseline: no regression and no
-// unexpected pass. An unexpected pass fails the run on purpose: a baseline
-// that still excuses a fixed rule would hide that rule breaking again.
+// narrowedSelection reports whether the run selected fewer specs than its
+// whole profile, so rules it did not check were left out on purpose.
+func (r Results) narrowedSelection() bool {
+	return r.LabelFilter != ProfileFilter(profile.Profile(r.Profile)) ||
+		len(r.FocusStrings)+len(r.SkipStrings)+len(r.FocusFiles)+len(r.SkipFiles) > 0 || r.ProgrammaticFocus || r.DryRun
+}
+
+// answerKeys are the wrong answers of a rule's failed specs, sorted and
+// without repeats: for each observation that differs from the catalogue,
+// "case C: " (when the rule has cases) and then "success", or the AWS error
+// code and the HTTP status class. A failed spec without such an observation
+// (it failed on something else, like the key's state after a refusal)
+// contributes nothing: its message holds key ids and changes every run.
+func (r RuleResult) answerKeys() []string {
+	seen := map[string]bool{}
+	out := []string{}
+	for _, spec := range r.Specs {
+		if !spec.Status.Failed() {
+			continue
+		}
+		for _, o := range spec.Observations {
+			if !o.differs() {
+				continue
+			}
+			key := "success"
+			if o.Outcome == "error" {
+				key = o.Code
+				if key == "" {
+					key = "error without an AWS error code"
+				}
+				if o.Status != 0 {
+					key += fmt.Sprintf(" (HTTP %dxx)", o.Status/100)
+				}
+			}
+			if o.Case != "" {
+				key = "case " + o.Case + ": " + key
+			}
+			if !seen[key] {
+				seen[key] = true
+				out = append(out, key)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Passed reports whether the run matched its baseline: no regression, no
+// unexpected pass and no baselined rule left unchecked by a run of the whole
+// profile. An unexpected pass fails the run on purpose: a baseline that
+// still excuses a fixed rule would hide that rule breaking again.
 func (c BaselineCheck) Passed() bool {
-	return len(c.Regressions) == 0 && len(c.UnexpectedPasses) == 0
+	return len(c.Regressions) == 0 && len(c.UnexpectedPasses) == 0 && len(c.NoLongerChecked) == 0
 }
 
 // RunPassed is the run's verdict, its exit status: with a baseline, the
@@ -249,6 +338,9 @@ func (c BaselineCheck) verdict() string {
 	if n := len(c.UnexpectedPasses); n > 0 {
 		why = append(why, plural(n, "unexpected pass", "unexpected passes"))
 	}
+	if n := len(c.NoLongerChecked); n > 0 {
+		why = append(why, plural(n, "known failure no longer checked", "known failures no longer checked"))
+	}
 	return "FAIL: " + strings.Join(why, ", ")
 }
 
@@ -262,6 +354,9 @@ func (c BaselineCheck) write(w io.Writer) {
 	}
 	for _, f := range c.UnexpectedPasses {
 		fmt.Fprintf(w, "  UNEXPECTED PASS %s %s: %s\n", f.Rule, f.Title, f.unexpectedPass(c.File))
+	}
+	for _, f := range c.NoLongerChecked {
+		fmt.Fprintf(w, "  NOT CHECKED     %s %s: %s\n", f.Rule, f.Title, f.noLongerChecked(c.File))
 	}
 	if len(c.NotChecked) > 0 {
 		fmt.Fprintf(w, "  not checked in this run (neither pass nor fail): %s\n", findingIDs(c.NotChecked))
@@ -284,12 +379,21 @@ func (c BaselineCheck) writeMarkdown(b *strings.Builder) {
 			fmt.Fprintf(b, "| %s | %s | %s |\n", f.Rule, mdText(f.Title), mdText(f.unexpectedPass(c.File)))
 		}
 	}
+	if len(c.NoLongerChecked) > 0 {
+		b.WriteString("\n**Known failures no longer checked**\n\n| rule | title | what changed |\n|---|---|---|\n")
+		for _, f := range c.NoLongerChecked {
+			fmt.Fprintf(b, "| %s | %s | %s |\n", f.Rule, mdText(f.Title), mdText(f.noLongerChecked(c.File)))
+		}
+	}
 	if len(c.NotChecked) > 0 {
 		fmt.Fprintf(b, "\nNot checked in this run: %s.\n", findingIDs(c.NotChecked))
 	}
 }
 
 func (f BaselineFinding) regression() string {
+	if f.Answers != nil {
+		return fmt.Sprintf("fails as recorded (%s) but answers differently: the baseline recorded %s, this run got %s", f.Got, answersText(f.RecordedAnswers), answersText(f.Answers))
+	}
 	s := fmt.Sprintf("the baseline expects %s, got %s", f.Expected, f.Got)
 	if f.Expected == StatusPass {
 		s = fmt.Sprintf("not in the baseline, got %s", f.Got)
@@ -302,6 +406,17 @@ func (f BaselineFinding) regression() string {
 
 func (f BaselineFinding) unexpectedPass(file string) string {
 	return fmt.Sprintf("the baseline expects %s, got %s: remove the entry from %s (or regenerate it with `kmsconform report baseline DIR`) so the baseline stays tight", f.Expected, f.Got, file)
+}
+
+func (f BaselineFinding) noLongerChecked(file string) string {
+	return fmt.Sprintf("the baseline expects %s, but the run of the whole profile reports %s: declare the capability the rule needs again, or remove the entry from %s (or re-record it with `kmsconform report baseline DIR`)", f.Expected, f.Got, file)
+}
+
+func answersText(answers []string) string {
+	if len(answers) == 0 {
+		return "no wrong answer (the spec failed on something else)"
+	}
+	return "[" + strings.Join(answers, "; ") + "]"
 }
 
 func findingIDs(fs []BaselineFinding) string {

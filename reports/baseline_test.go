@@ -132,14 +132,84 @@ func TestBaselineUnexpectedPass(t *testing.T) {
 	}
 }
 
-func TestBaselineNotCheckedIsNeitherPassNorFail(t *testing.T) {
+func TestBaselineRuleNoLongerChecked(t *testing.T) {
 	b := Baseline{Implementation: "x", Profile: "2022", Entries: []BaselineEntry{
-		{Rule: "IMP-001", Status: StatusFail, Observed: "accepts a foreign token"},
+		{Rule: "IMP-001", Status: StatusFail, Observed: "accepts a foreign token", Answers: []string{"case other-key: success"}},
 		{Rule: "IMP-004", Status: StatusFail, Observed: "keeps expired material"},
 	}}
-	c := CompareBaseline(buildFixture(t, fixtureReport()), b, "b.yaml")
-	if !c.Passed() || len(c.NotChecked) != 1 || c.NotChecked[0].Rule != "IMP-004" {
-		t.Errorf("a baselined rule that was disabled: %+v, want it not checked and the run passing", c)
+	// A run of the whole profile in which a baselined rule was disabled (a
+	// capability no longer declared) no longer matches the baseline.
+	res := buildFixture(t, fixtureReport())
+	c := CompareBaseline(res, b, "b.yaml")
+	res.Baseline = &c
+	if c.Passed() || len(c.NoLongerChecked) != 1 || c.NoLongerChecked[0].Rule != "IMP-004" || c.NoLongerChecked[0].Got != StatusDisabled {
+		t.Fatalf("a baselined rule that was disabled: %+v, want it reported and the run failed", c)
+	}
+	var out bytes.Buffer
+	WriteTerminalSummary(&out, res)
+	for _, want := range []string{"FAIL: 1 known failure no longer checked", "NOT CHECKED     IMP-004", "declare the capability the rule needs again, or remove the entry from b.yaml"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, out.String())
+		}
+	}
+	var md bytes.Buffer
+	if err := WriteMarkdownSummary(&md, res); err != nil || !strings.Contains(md.String(), "**Known failures no longer checked**") {
+		t.Errorf("summary.md (%v) does not show the rule no longer checked:\n%s", err, md.String())
+	}
+
+	// A run narrowed on purpose leaves rules out: neither pass nor fail.
+	narrowed := fixtureReport()
+	narrowed.SuiteConfig.LabelFilter = "IMP-001"
+	c = CompareBaseline(buildFixture(t, narrowed), b, "b.yaml")
+	if !c.Passed() || len(c.NotChecked) != 1 || c.NotChecked[0].Rule != "IMP-004" || len(c.NoLongerChecked) != 0 {
+		t.Errorf("a baselined rule left out by --label-filter: %+v, want it not checked and the run passing", c)
+	}
+}
+
+func TestBaselineKnownFailureAnsweringDifferently(t *testing.T) {
+	b := baselineOf(t, fixtureReport())
+	if got := b.Entries[0].Answers; len(got) != 1 || got[0] != "case other-key: success" {
+		t.Fatalf("recorded answers %q, want the success IMP-001 answered", got)
+	}
+	// IMP-001 still fails, but now with another code.
+	report := fixtureReport()
+	report.SpecReports[1].ReportEntries = types.ReportEntries{entry(ObservationEntry, Observation{
+		Rule: "IMP-001", Case: "other-key", Expected: "InvalidImportTokenException", Evidence: "documented",
+		Outcome: "error", Code: "InternalFailureException", Status: 500,
+	})}
+	c := CompareBaseline(buildFixture(t, report), b, "b.yaml")
+	if c.Passed() || len(c.Regressions) != 1 || len(c.Known) != 0 {
+		t.Fatalf("a known failure answering differently: %+v, want a regression", c)
+	}
+	if got := c.Regressions[0].regression(); !strings.Contains(got, "recorded [case other-key: success]") || !strings.Contains(got, "got [case other-key: InternalFailureException (HTTP 5xx)]") {
+		t.Errorf("regression text %q does not show both answers", got)
+	}
+	// The same code with another status of the same class is the same answer.
+	b.Entries[0].Answers = []string{"case other-key: InternalFailureException (HTTP 5xx)"}
+	report.SpecReports[1].ReportEntries[0] = entry(ObservationEntry, Observation{
+		Rule: "IMP-001", Case: "other-key", Expected: "InvalidImportTokenException", Evidence: "documented",
+		Outcome: "error", Code: "InternalFailureException", Status: 503, Message: "a message that changes every run",
+	})
+	if c := CompareBaseline(buildFixture(t, report), b, "b.yaml"); !c.Passed() || len(c.Known) != 1 {
+		t.Errorf("the recorded answer with another message and status of its class: %+v, want known", c)
+	}
+}
+
+func TestBaselineCatalogueMustMatch(t *testing.T) {
+	cat := fixtureCatalogue(t)
+	b := baselineOf(t, fixtureReport())
+	if err := b.CheckAgainst(cat, profile.P2022, "b.yaml"); err != nil {
+		t.Fatalf("a baseline of this catalogue: %v", err)
+	}
+	b.CatalogueHash = strings.Repeat("ab", 32)
+	err := b.CheckAgainst(cat, profile.P2022, "b.yaml")
+	if err == nil || !strings.Contains(err.Error(), "baseline b.yaml was recorded with catalogue "+b.CatalogueHash+", this suite has "+cat.Hash()) ||
+		!strings.Contains(err.Error(), "kmsconform report baseline DIR --implementation fixture-kms > b.yaml") {
+		t.Errorf("a baseline of another catalogue: %v", err)
+	}
+	b.CatalogueHash = ""
+	if err := b.CheckAgainst(cat, profile.P2022, "b.yaml"); err == nil || !strings.Contains(err.Error(), "records no catalogueHash") {
+		t.Errorf("a baseline without a catalogue hash: %v", err)
 	}
 }
 
