@@ -10,8 +10,10 @@
 // Each rule carries the ID of the research catalogue
 // (shared/research/aws-import-rules.md) in a comment where it is enforced.
 // Where AWS does not name the exception, the comment says "decisions choose"
-// and gives the project's choice (decisions.md), which the catalogue records
-// as evidence "inferred".
+// and gives the project's choice, which the catalogue
+// (suites/catalogue/rules.yaml) records as evidence "inferred"; where the
+// behaviour itself is unconfirmed, the comment says what the reference does
+// and why (e.g. IMP-039 at openToken, IMP-066 at reimport).
 //
 // An operation on an existing key is a KeyOperation: Validate checks the
 // request alone (AWS reports constraint violations before it looks at the

@@ -121,6 +121,16 @@ var revisions = map[profile.Profile]revision{
 		pkcs1Wrapping:         true,
 		publicKeyWhenDisabled: false,
 	},
+	// 2023 has RotateKeyOnDemand, ListKeyRotations and DeriveSharedSecret,
+	// although ../shared/DESIGN.md §3 lists on-demand rotation and
+	// ListKeyRotations among the 2025 additions: that list is about imported
+	// keys. The operations came on 2024-04-12 and 2024-06, inside the 2023
+	// profile's window (October 2023 to June 2025), for AWS_KMS keys; on an
+	// EXTERNAL key RotateKeyOnDemand answers UnsupportedOperationException
+	// until 2025 (rotateExternal false, IMP-114, observed on AWS in March
+	// 2025), and ListKeyRotations lists no rotations, since an EXTERNAL key
+	// had none. The 2023 specs (RotateKeyOnDemand of an EXTERNAL key,
+	// IMP-114) depend on the operation existing there.
 	profile.P2023: {
 		keySpecs:              legacyKeySpecs,
 		keyUsages:             []types.KeyUsageType{types.KeyUsageTypeSignVerify, types.KeyUsageTypeEncryptDecrypt, types.KeyUsageTypeGenerateVerifyMac, types.KeyUsageTypeKeyAgreement},

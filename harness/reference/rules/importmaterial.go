@@ -51,7 +51,9 @@ const maxValidTo = 365 * 24 * time.Hour
 //  10. Token expired: ExpiredImportTokenException (IMP-058). Integrity and
 //     binding are checked first, so a forged token never reads as expired.
 //  11. Material does not unwrap with the token's wrapping key and algorithm:
-//     InvalidCiphertextException (IMP-038, IMP-059, IMP-060).
+//     InvalidCiphertextException (IMP-038, IMP-059, IMP-060). Under
+//     RSA_AES_KEY_WRAP_* only a 256-bit AES key unwraps (IMP-037; see
+//     unwrapMaterial).
 //  12. Material invalid for the key spec (length, encoding, modulus, primes,
 //     curve, key pair): IncorrectKeyMaterialException (IMP-040..IMP-045,
 //     IMP-068).
@@ -222,6 +224,16 @@ func legacyResponses(env Env) bool {
 }
 
 // openToken checks the import token (steps 8 to 10).
+//
+// IMP-039, a choice: AWS says every import must use a newly downloaded
+// public key and token, but not what happens to a token that has already
+// been used; reusing a consumed token is UNCONFIRMED (research IMP-039).
+// The reference keeps no record of consumed tokens: a token and blob that
+// imported once import again while the token is valid (ParametersValidTo),
+// as a reimport of the same material (IMP-065). Refusing reuse would need
+// per-token state for a behaviour no AWS source or observation shows; the
+// catalogue's IMP-039 spec only asserts that fresh parameters work, so it
+// holds for a KMS that refuses reuse too.
 func openToken(k Key, token []byte, env Env) (importtoken.Parameters, error) {
 	p, ok := env.Tokens.Open(token)
 	if !ok { // IMP-057
@@ -242,6 +254,34 @@ func openToken(k Key, token []byte, env Env) (importtoken.Parameters, error) {
 // unwrapMaterial decrypts the wrapped material with the wrapping key and
 // algorithm of the token (step 11). Every failure is the same error: the
 // answer must not tell padding from length from order (no oracle).
+//
+// IMP-037, a choice: under RSA_AES_KEY_WRAP_SHA_* the RSA part must carry a
+// 256-bit AES key (wrap.Unwrap refuses 128 and 192 bits). AWS's guide
+// builds the blob with a 256-bit key and never says whether other AES key
+// sizes are accepted (UNCONFIRMED, research IMP-037). The reference keeps
+// refusing them, with InvalidCiphertextException, because accepting what
+// AWS does not describe would let a target pass that accepts weaker keys;
+// the suite's AES-128 case of IMP-037 is provisional, so a target that
+// accepts them is reported, not failed.
+//
+// IMP-026, IMP-059 and RSAES_PKCS1_V1_5 (profile 2022 only; withdrawn on
+// 2023-10-10, IMP-025): this step and step 12 answer with the two codes AWS
+// documents, InvalidCiphertextException when KMS "could not decrypt the
+// encrypted (wrapped) key material" and IncorrectKeyMaterialException when
+// the key material "is invalid". Under a PKCS#1 v1.5 token that makes a
+// Bleichenbacher-style distinguisher: a blob whose decryption passes
+// PKCS#1 v1.5 decoding but yields material of the wrong length or form gets
+// IncorrectKeyMaterialException from step 12, every other blob
+// InvalidCiphertextException here, so the code tells whether a chosen
+// ciphertext is PKCS#1-conformant. The reference does this on purpose: it
+// models the codes AWS documents, and a 2022 target answering otherwise
+// could not be told from AWS by the suite. It is safe only because the
+// reference is a test service holding test material; it is one reason AWS
+// withdrew PKCS#1 v1.5 wrapping, and the 2023 and 2025 profiles refuse it
+// at GetParametersForImport (IMP-025). The suite's IMP-059 probes under a
+// PKCS#1 token are built never to decode (fixtures/wrap/pkcs1.go), so they
+// do not depend on this distinction. OAEP decoding gives no such signal:
+// every OAEP and RSA_AES_KEY_WRAP failure is the one error here.
 func unwrapMaterial(p importtoken.Parameters, blob []byte, env Env) ([]byte, error) {
 	plain, err := wrap.Unwrap(p.WrappingAlgorithm, p.WrappingKey, blob)
 	if err == nil {
@@ -351,6 +391,18 @@ func associateOnly(k *Key, imported Material, env Env) (string, error) {
 }
 
 // reimport imports material into the key's existing material i.
+//
+// IMP-056, IMP-066, a choice for 2022 and 2023: the legacy guide said to
+// delete imported material before reimporting it (to change the
+// expiration, or at all), while the legacy key-state table (DG-KS) already
+// allowed ImportKeyMaterial on an Enabled EXTERNAL key ("? [9]"), and no
+// AWS behaviour was recorded (research 9.3, 9.11). The catalogue lists both
+// rules as contradicted (suites/catalogue/ineligible.yaml) and no spec
+// checks them. The reference follows the table in every profile: the same
+// material is reimported without a delete (IMP-065), which sets its
+// expiration anew (IMP-055). A target that insists on a delete in 2022 or
+// 2023 fails IMP-065 there; mutant refuse-reimport-while-enabled is that
+// behaviour.
 func reimport(k *Key, i int, imported Material, env Env) (string, error) {
 	m := &k.Materials[i]
 	if m.ID != imported.ID {

@@ -161,7 +161,7 @@ func freshWrappingKey(spec types.WrappingKeySpec, env Env) (*rsa.PrivateKey, err
 	return key, nil
 }
 
-// wrappingSupported is the wrapping matrix of decisions.md (research §5)
+// wrappingSupported is the wrapping matrix of suites/catalogue/wrapping.yaml (research §5)
 // for the combinations the enums let through.
 func wrappingSupported(k Key, alg types.AlgorithmSpec, spec types.WrappingKeySpec, env Env) error {
 	switch {

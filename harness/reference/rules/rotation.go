@@ -133,6 +133,19 @@ func decideRotateKeyOnDemand(k Key, in *kmsapi.KeyIDInput, env Env) (Key, *kmsap
 	if !isSymmetric(k.Spec) && !env.Mutants.Has(mutant.RotateAnyKeySpec) { // IMP-112, observed with an empty message
 		return k, nil, awserr.New(awserr.UnsupportedOperation, "")
 	}
+	// IMP-115: RotateKeyOnDemand never answers ConflictException. AWS
+	// raises it while an automatic rotation is in progress or due within 20
+	// minutes, and the reference's rotations are immediate (no rotation is
+	// ever in progress) while EXTERNAL keys, the keys it is about, have no
+	// automatic rotation at all (IMP-105); modelling the 20-minute window
+	// for AWS_KMS keys would test nothing of import. The rule is
+	// not-applicable in the catalogue (ineligible.yaml).
+	//
+	// IMP-114: EXTERNAL keys rotate on demand only from 2025. The 2023
+	// profile has the operation (AWS added it on 2024-04-12, inside that
+	// profile's window) for AWS_KMS keys, and refuses EXTERNAL keys as AWS
+	// did until 2025-06-05 (observed: "origin is EXTERNAL which is not valid
+	// for this operation"); see revision.rotateExternal.
 	if k.Origin == types.OriginTypeExternal && !rev.rotateExternal && !env.Mutants.Has(mutant.RotateExternalBefore2025) { // IMP-114
 		return k, nil, errOrigin(k)
 	}
