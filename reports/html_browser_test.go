@@ -1,45 +1,21 @@
 package reports
 
 import (
-	"context"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/chromedp/chromedp"
+	"github.com/kmsconform/kmsconform/reports/reportstest"
 )
-
-// envScreenshotDir names a directory where the browser test leaves its
-// screenshots; without it they go to the test's artifact directory (kept
-// with `go test -artifacts -outputdir DIR`).
-const envScreenshotDir = "KMSCONFORM_SCREENSHOT_DIR"
-
-// chromium finds a Chromium to drive. Without one the test skips, except
-// in CI (CI=true), where a missing browser must fail: .ci/run installs it.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if path, err := exec.LookPath(name); err == nil {
-			return path
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("Chromium is not installed, and CI must check report.html in a browser: apt-get install -y chromium")
-	}
-	t.Skip("Chromium not found: apt-get install -y chromium to check report.html in a browser")
-	return ""
-}
 
 // TestHTMLInChromium opens report.html in headless Chromium and checks what
 // a person sees: every rule in the matrix and the list, the script and style
 // running under the page's own Content-Security-Policy, and the filters
-// working when clicked. It leaves screenshots as artefacts.
+// working when clicked. It leaves screenshots as artefacts
+// ($KMSCONFORM_SCREENSHOT_DIR). cmd/kmsconform opens a real run's page too.
 func TestHTMLInChromium(t *testing.T) {
-	exe := chromium(t)
+	reportstest.Chromium(t)
 
 	res := buildFixture(t, fixtureReport())
 	// One rule of profile 2022 only, so the profile filter has something to hide.
@@ -49,8 +25,8 @@ func TestHTMLInChromium(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	page := filepath.Join(dir, HTMLFile)
-	f, err := os.Create(page)
+	path := filepath.Join(dir, HTMLFile)
+	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,64 +37,9 @@ func TestHTMLInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(exe),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(filepath.Join(dir, "profile")),
-		chromedp.WindowSize(1280, 900),
-	)
-	defer cancelAlloc()
-	ctx, cancelTab := chromedp.NewContext(ctx)
-	defer cancelTab()
+	page := reportstest.Open(t, path)
+	eval, visible, screenshot := page.Eval, page.Visible, page.Screenshot
 
-	eval := func(js string) string {
-		t.Helper()
-		out, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("evaluating %s: %v", js, err)
-		}
-		return out
-	}
-	// visible lists the rule ids of the visible rows, and of the visible
-	// matrix chips.
-	visible := func(selector string) string {
-		return eval(`Array.from(document.querySelectorAll("` + selector + `")).filter(e => e.offsetParent !== null).map(e => e.dataset.rule).sort().join(" ")`)
-	}
-	screenshot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot: %v", err)
-		}
-		out := os.Getenv(envScreenshotDir)
-		if out == "" {
-			out = t.ArtifactDir()
-		}
-		if err := os.MkdirAll(out, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(out, name)
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s", path)
-	}
-
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate((&url.URL{Scheme: "file", Path: page}).String()),
-		chromedp.WaitVisible(chromedp.CSS("#rules")),
-	); err != nil {
-		t.Fatalf("opening report.html: %v", err)
-	}
 	all := "IMP-001 IMP-002 IMP-003 IMP-004 IMP-005"
 	if got := visible("tr.rule"); got != all {
 		t.Errorf("rule rows %q, want every rule %q", got, all)
@@ -139,9 +60,7 @@ func TestHTMLInChromium(t *testing.T) {
 	}
 	screenshot("report.png")
 
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`button[data-filter-status="fail"]`))); err != nil {
-		t.Fatalf("clicking the fail filter: %v", err)
-	}
+	page.Click(`button[data-filter-status="fail"]`)
 	if got := visible("tr.rule"); got != "IMP-001 IMP-002" {
 		t.Errorf("after clicking fail, rows %q, want only the failed rules", got)
 	}
@@ -154,15 +73,11 @@ func TestHTMLInChromium(t *testing.T) {
 	screenshot("report-filtered-fail.png")
 
 	// A second status adds to the first; "show all" resets.
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`button[data-filter-status="disabled"]`))); err != nil {
-		t.Fatal(err)
-	}
+	page.Click(`button[data-filter-status="disabled"]`)
 	if got := visible("tr.rule"); got != "IMP-001 IMP-002 IMP-004" {
 		t.Errorf("fail and disabled pressed: rows %q", got)
 	}
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#clear-filters`))); err != nil {
-		t.Fatal(err)
-	}
+	page.Click(`#clear-filters`)
 	if got := visible("tr.rule"); got != all {
 		t.Errorf("after show all: rows %q", got)
 	}
