@@ -38,16 +38,19 @@ func newRunCommand() *cobra.Command {
 
 Without --endpoint or --target the suite runs against the embedded reference
 KMS, started in-process. The exit status is 0 only if no conformance rule
-failed or errored (provisional rules never block), 1 if one did, 2 for a
-usage or configuration error.
+failed or errored (provisional rules never block) and no rule passed with
+cases no spec asserted (the suite's own error), 1 otherwise, 2 for a usage
+or configuration error.
 
 With --report-dir the run writes a report bundle: report.json (Ginkgo),
 junit.xml, results.json, summary.md, report.html and SHA256SUMS; check it
 with ` + "`kmsconform report verify DIR`" + `.
 
 With --baseline FILE the run passes when its failures are exactly the known
-ones in FILE, and fails on a regression (another rule fails) or an
-unexpected pass (a known failure now passes: tighten the baseline).`,
+ones in FILE, and fails on a regression (another rule fails, or a known one
+fails with another answer), an unexpected pass (a known failure now passes:
+tighten the baseline) or a known failure the run no longer checks. FILE must
+be recorded with this suite's catalogue.`,
 		Example: `  kmsconform run
   kmsconform run --endpoint http://127.0.0.1:4599 --profile 2023 --report-dir out/
   kmsconform run --target local-kms --baseline reports/baselines/local-kms-2022.yaml
