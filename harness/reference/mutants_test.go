@@ -130,6 +130,23 @@ var mutantScenarios = map[mutant.Name]struct {
 		_, err := k.c.DisableKey(k.ctx, &kms.DisableKeyInput{KeyId: &id})
 		return outcome(err)
 	}, nil},
+	mutant.EnablePendingDeletion: {profile.P2022, func(k *kmsTest) string {
+		id, _ := k.imported(sym)
+		k.scheduleDeletion(id)
+		_, err := k.c.EnableKey(k.ctx, &kms.EnableKeyInput{KeyId: &id})
+		return outcome(err)
+	}, nil},
+	mutant.RefuseSameStateEnable: {profile.P2023, func(k *kmsTest) string {
+		id, _ := k.imported(sym)
+		_, err := k.c.EnableKey(k.ctx, &kms.EnableKeyInput{KeyId: &id})
+		return outcome(err)
+	}, nil},
+	mutant.CryptoWhilePendingDeletion: {profile.P2025, func(k *kmsTest) string {
+		id, _ := k.imported(sym)
+		k.scheduleDeletion(id)
+		_, err := k.encrypt(id, []byte("x"))
+		return outcome(err)
+	}, nil},
 	mutant.RefuseDeletePendingDeletion: {profile.P2023, func(k *kmsTest) string {
 		id, _ := k.imported(sym)
 		k.scheduleDeletion(id)
@@ -449,6 +466,10 @@ var mutantScenarios = map[mutant.Name]struct {
 		// GetParametersForImport across accounts (IMP-017).
 		id := k.externalSharedWith(sym, accountB)
 		return outcome(k.asAccount(accountB, accountB.SecretAccessKey).gpfi(k.arn(id), oaep256, rsa2048))
+	}, newTwoAccountMutantKMS},
+	mutant.SkipSignatureVerification: {profile.P2022, func(k *kmsTest) string {
+		id := k.external(sym)
+		return outcome(k.asAccount(accountA, "a wrong secret").gpfi(id, oaep256, rsa2048))
 	}, newTwoAccountMutantKMS},
 }
 

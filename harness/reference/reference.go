@@ -321,7 +321,7 @@ func (s *Server) Authenticate(r *http.Request, body []byte) (kmsapi.Caller, erro
 	if !ok {
 		return kmsapi.Caller{}, awserr.New(awserr.UnrecognizedClient, "The security token included in the request is invalid.")
 	}
-	if account.SecretAccessKey != "" {
+	if account.SecretAccessKey != "" && !s.mutants.Has(mutant.SkipSignatureVerification) { // IMP-148
 		if err := auth.Verify(r, body, account.SecretAccessKey, s.clock.Now()); err != nil {
 			return kmsapi.Caller{}, err
 		}

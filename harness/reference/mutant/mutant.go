@@ -3,7 +3,9 @@
 // the research catalogue (IMP-NNN); `kmsconform mutate` runs the suite against
 // every mutant to prove that each rule's specs can fail. A mutant is a flag
 // that the decision layer checks at exactly one place: the point where the
-// rule it breaks is enforced.
+// rule it breaks is enforced. The one exception is authentication, which
+// happens before any decision: SkipSignatureVerification is checked where the
+// server verifies a request's signature.
 package mutant
 
 import (
@@ -82,6 +84,9 @@ const (
 
 	// Key states.
 	DisablePendingImport             Name = "disable-pendingimport"
+	EnablePendingDeletion            Name = "enable-pending-deletion"
+	RefuseSameStateEnable            Name = "refuse-same-state-enable"
+	CryptoWhilePendingDeletion       Name = "crypto-while-pending-deletion"
 	RefuseDeletePendingDeletion      Name = "refuse-delete-pendingdeletion"
 	CryptoWhileDisabled              Name = "crypto-while-disabled"
 	ImportWhilePendingDeletion       Name = "import-while-pending-deletion"
@@ -136,6 +141,9 @@ const (
 
 	// Cross-account use.
 	AllowCrossAccountImport Name = "allow-cross-account-import"
+
+	// Authentication.
+	SkipSignatureVerification Name = "skip-signature-verification"
 )
 
 // Mutant describes one named fault.
@@ -223,6 +231,12 @@ var registry = []entry{
 		"The import operations do not check the key's origin: material can be imported into (and deleted from) an AWS_KMS key."},
 	{DisablePendingImport, "keystate", []string{"IMP-121"},
 		"DisableKey and EnableKey are accepted on a key in PendingImport."},
+	{EnablePendingDeletion, "keystate", []string{"IMP-146"},
+		"EnableKey and DisableKey are accepted on a key pending deletion and set its state, as if PendingDeletion were one more state they switch from."},
+	{RefuseSameStateEnable, "keystate", []string{"IMP-122"},
+		"EnableKey on an Enabled key and DisableKey on a Disabled key fail with KMSInvalidStateException, as a state machine that knows only real transitions does, instead of succeeding without a change."},
+	{CryptoWhilePendingDeletion, "keystate", []string{"IMP-147"},
+		"Cryptographic operations work on a key pending deletion: only Disabled and PendingImport keys are refused."},
 	{RefuseDeletePendingDeletion, "delete", []string{"IMP-086", "IMP-089", "IMP-128"},
 		"DeleteImportedKeyMaterial is refused with KMSInvalidStateException on a key that is pending deletion."},
 	{CryptoWhileDisabled, "keystate", []string{"IMP-122"},
@@ -366,6 +380,9 @@ var registry = []entry{
 
 	{AllowCrossAccountImport, "crossaccount", []string{"IMP-017", "IMP-063", "IMP-144"},
 		"The operations that cannot be used across accounts (import, deletion of material, state changes, rotation) accept a key ARN of another account as if its key policy allowed it."},
+
+	{SkipSignatureVerification, "errors", []string{"IMP-148"},
+		"A request's access key ID is looked up but its SigV4 signature is not verified: any secret access key signs for a known access key ID, as in emulators that only read the account from the credential scope."},
 }
 
 // All returns every mutant, sorted by name.

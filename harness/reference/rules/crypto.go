@@ -34,6 +34,9 @@ func usable(k Key, env Env) error {
 		}
 		return errDisabled(k)
 	case types.KeyStatePendingDeletion, types.KeyStatePendingReplicaDeletion:
+		if env.Mutants.Has(mutant.CryptoWhilePendingDeletion) { // IMP-147
+			return nil
+		}
 		return errPendingDeletion(k)
 	}
 	if env.Mutants.Has(mutant.PendingImportDisabledException) { // IMP-123

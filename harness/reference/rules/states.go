@@ -5,6 +5,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
+	"github.com/kmsconform/kmsconform/harness/reference/awserr"
 	"github.com/kmsconform/kmsconform/harness/reference/kmsapi"
 	"github.com/kmsconform/kmsconform/harness/reference/mutant"
 )
@@ -42,10 +43,16 @@ var DisableKey = KeyOperation[kmsapi.KeyIDInput, kmsapi.EmptyOutput]{
 func setEnabled(k Key, state types.KeyState, env Env) (Key, *kmsapi.EmptyOutput, error) {
 	switch k.State {
 	case types.KeyStatePendingDeletion, types.KeyStatePendingReplicaDeletion:
-		return k, nil, errPendingDeletion(k)
+		if !env.Mutants.Has(mutant.EnablePendingDeletion) { // IMP-146
+			return k, nil, errPendingDeletion(k)
+		}
 	case types.KeyStatePendingImport:
 		if !env.Mutants.Has(mutant.DisablePendingImport) { // IMP-121
 			return k, nil, errPendingImport(k)
+		}
+	case state:
+		if env.Mutants.Has(mutant.RefuseSameStateEnable) { // IMP-122
+			return k, nil, awserr.New(awserr.KMSInvalidState, "%s is already %s.", k.ARN(), state)
 		}
 	}
 	k.State = state // IMP-122
