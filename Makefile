@@ -41,15 +41,18 @@ ENDPOINT      ?=
 FUZZ_PARALLEL ?= 1
 # The fuzz targets against a KMS: package:Target.
 FUZZ_KMS_TARGETS := ./fuzz:FuzzImportEncryptedKeyMaterial ./fuzz:FuzzImportToken ./fuzz:FuzzImportRequest ./fuzz:FuzzWireRequest
-# The in-process fuzz targets of the wrapping fixtures (round trips, and no
-# input makes Unwrap panic).
-FUZZ_LOCAL_TARGETS := ./fixtures/wrap:FuzzWrapUnwrap ./fixtures/wrap:FuzzUnwrap ./fixtures/wrap:FuzzKWPRoundTrip ./fixtures/wrap:FuzzUnwrapKWP
+# The in-process fuzz targets: the wrapping fixtures (round trips, and no
+# input makes Unwrap panic), the key material parser, and the reference's
+# HTTP handler (keys in known states; every profile, or PROFILE's under
+# `make fuzz`, which sets KMSCONFORM_PROFILE).
+FUZZ_LOCAL_TARGETS := ./fixtures/wrap:FuzzWrapUnwrap ./fixtures/wrap:FuzzUnwrap ./fixtures/wrap:FuzzKWPRoundTrip ./fixtures/wrap:FuzzUnwrapKWP \
+	./fixtures/material:FuzzParse ./harness/reference:FuzzServeHTTP
 
 fuzz: ## every fuzz target in turn for FUZZTIME (default 30s) against the embedded reference (PROFILE; MUTANT=name for a faulty one)
 	@failed=""; for t in $(FUZZ_KMS_TARGETS) $(FUZZ_LOCAL_TARGETS); do pkg=$${t%%:*}; name=$${t##*:}; \
 	  echo "== $$name ($$pkg, profile $(PROFILE)$(if $(MUTANT), with mutant $(MUTANT)))"; \
-	  KMSCONFORM_PROFILE=$(PROFILE) KMSCONFORM_REFERENCE_MUTANT=$(MUTANT) $(GO) test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) || failed="$$failed $$name"; \
-	done; if [ -n "$$failed" ]; then echo "fuzz: failures in$$failed (inputs written to testdata/fuzz)"; exit 1; fi
+	  KMSCONFORM_PROFILE=$(PROFILE) KMSCONFORM_REFERENCE_MUTANT=$(MUTANT) $(if $(MUTANT),KMSCONFORM_FUZZ_WORKDIR=$(CURDIR)/out/fuzz-mutant-$(MUTANT)) $(GO) test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) || failed="$$failed $$name"; \
+	done; if [ -n "$$failed" ]; then echo "fuzz: failures in$$failed (inputs written to testdata/fuzz$(if $(MUTANT), of the KMS targets' copy out/fuzz-mutant-$(MUTANT)/: a mutant's inputs never go to the checked-in corpus))"; exit 1; fi
 
 fuzz-endpoint: ## the KMS fuzz targets in turn for FUZZTIME against ENDPOINT=URL (AWS credentials from the environment; FUZZ_PARALLEL workers, default 1)
 	@test -n "$(ENDPOINT)" || { echo "fuzz-endpoint: give ENDPOINT=URL"; exit 2; }

@@ -2,6 +2,7 @@ package fuzz
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -89,7 +90,21 @@ func sharedSession(tb testing.TB) *Session {
 }
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, temporary, mutant, err := mutantWorkdir(config.Getenv)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "fuzz: %v\n", err)
+		os.Exit(2)
+	}
+	fuzzing := flag.Lookup("test.fuzz").Value.String() != ""
+	if dir != "" && flag.Lookup("test.fuzzworker").Value.String() != "true" {
+		fmt.Fprintln(os.Stderr, workdirNote(dir, mutant))
+	}
 	code := m.Run()
+	if temporary && !fuzzing {
+		// A replay writes nothing: its copy holds nothing to keep.
+		_ = os.RemoveAll(dir)
+	}
 	if session != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		if err := session.Close(ctx); err != nil {
