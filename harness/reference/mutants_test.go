@@ -286,6 +286,9 @@ var mutantScenarios = map[mutant.Name]struct {
 	mutant.P521OAEPRSA2048Crash: {profile.P2025, func(k *kmsTest) string {
 		return outcome(k.gpfi(k.external(types.KeySpecEccNistP521), oaep256, rsa2048))
 	}, nil},
+	mutant.AcceptP521OAEPRSA2048: {profile.P2025, func(k *kmsTest) string {
+		return outcome(k.gpfi(k.external(types.KeySpecEccNistP521), oaep256, rsa2048))
+	}, nil},
 	mutant.RejectBERMaterial: {profile.P2023, func(k *kmsTest) string {
 		m := newMaterial(k.t, types.KeySpecEccNistP256)
 		_, err := k.importRaw(k.external(m.Spec), m.Spec, k.b(material.BER(m)))

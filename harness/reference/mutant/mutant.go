@@ -53,6 +53,7 @@ const (
 	AcceptPKCS1After2023    Name = "accept-pkcs1-after-2023"
 	RefusePKCS1In2022       Name = "refuse-pkcs1-in-2022"
 	P521OAEPRSA2048Crash    Name = "p521-oaep-rsa-2048-500"
+	AcceptP521OAEPRSA2048   Name = "accept-p521-oaep-rsa-2048"
 	WrongErrorCode          Name = "wrong-error-code"
 	Crypto500               Name = "crypto-500"
 	SkipMaterialLengthCheck Name = "skip-material-length-check"
@@ -300,6 +301,8 @@ var registry = []entry{
 		"In profile 2022, RSAES_PKCS1_V1_5 wrapping is refused as it is today, although AWS accepted it until 2023-10-10."},
 	{P521OAEPRSA2048Crash, "wrapping", []string{"IMP-032"},
 		"GetParametersForImport for an ECC_NIST_P521 key with RSAES_OAEP under an RSA_2048 wrapping key fails inside the server (KMSInternalException, HTTP 500) instead of refusing the combination."},
+	{AcceptP521OAEPRSA2048, "wrapping", []string{"IMP-032"},
+		"ECC_NIST_P521 with RSAES_OAEP under an RSA_2048 wrapping key is let through, and a P-521 key that fits the OAEP block (without its optional public key) is imported: an emulator that checks only whether the blob decrypts."},
 
 	{RejectBERMaterial, "material", []string{"IMP-042", "IMP-043"},
 		"Asymmetric key material must be DER: PKCS#8 in BER (indefinite or long-form lengths) is refused, as a strict DER parser refuses it."},

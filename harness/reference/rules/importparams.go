@@ -187,6 +187,9 @@ func wrappingSupported(k Key, alg types.AlgorithmSpec, spec types.WrappingKeySpe
 		if env.Mutants.Has(mutant.P521OAEPRSA2048Crash) {
 			return awserr.New(awserr.KMSInternal, "internal error: %s key material overflows one %s block under %s", k.Spec, alg, spec)
 		}
+		if env.Mutants.Has(mutant.AcceptP521OAEPRSA2048) {
+			return nil
+		}
 		return awserr.New(awserr.UnsupportedOperation, "%s with an %s wrapping key cannot wrap %s key material; use a larger wrapping key or %s.", alg, spec, k.Spec, types.AlgorithmSpecRsaAesKeyWrapSha256)
 	}
 	// IMP-035: RSA_AES_KEY_WRAP_* for symmetric and HMAC material is
