@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 
 	"github.com/kmsconform/kmsconform/fixtures/wrap"
 	"github.com/kmsconform/kmsconform/harness/profile"
+	"github.com/kmsconform/kmsconform/suites/catalogue"
 	"github.com/kmsconform/kmsconform/suites/conform"
 )
 
@@ -46,18 +48,20 @@ type oracleShape struct {
 }
 
 // oracleShapes are the shapes of profile p, all under RSA_2048 wrapping
-// keys: the symmetric algorithms, and from 2023 RSA_AES_KEY_WRAP with an ECC
-// key (for which it is documented; for symmetric material it is provisional,
-// IMP-035).
+// keys, from the wrapping matrix at conformance tier: every algorithm for
+// symmetric material, and every other algorithm with an ECC_NIST_P256 key
+// (RSA_AES_KEY_WRAP from 2023, documented for ECC keys; for symmetric
+// material it is provisional, IMP-035).
 func oracleShapes(p profile.Profile) []oracleShape {
 	var shapes []oracleShape
-	for _, alg := range symmetricWrappingAlgorithms(p) {
+	symmetric := symmetricWrappingAlgorithms(p)
+	for _, alg := range symmetric {
 		shapes = append(shapes, oracleShape{alg, types.KeySpecSymmetricDefault})
 	}
-	if p.AtLeast(profile.P2023) {
-		shapes = append(shapes,
-			oracleShape{types.AlgorithmSpecRsaAesKeyWrapSha256, types.KeySpecEccNistP256},
-			oracleShape{types.AlgorithmSpecRsaAesKeyWrapSha1, types.KeySpecEccNistP256})
+	for _, alg := range matrixAlgorithms(p, types.KeySpecEccNistP256, catalogue.Conformance) {
+		if !slices.Contains(symmetric, alg) {
+			shapes = append(shapes, oracleShape{alg, types.KeySpecEccNistP256})
+		}
 	}
 	return shapes
 }

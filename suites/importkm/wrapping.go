@@ -384,11 +384,12 @@ var _ = Describe("Wrapping", func() {
 				tries = append(tries, symmetricWrappingTry{tokenAlg, "material wrapped with " + string(blobAlg), wrapWithOtherAlgorithm(tokenAlg, blobAlg)})
 			}
 		}
-		if conform.Profile().AtLeast(profile.P2023) {
-			// RSA_AES_KEY_WRAP for symmetric material is provisional
-			// (IMP-035), so no token of it is asked for here; its blobs are
-			// still sent under the OAEP tokens.
-			for _, blobAlg := range []types.AlgorithmSpec{types.AlgorithmSpecRsaAesKeyWrapSha256, types.AlgorithmSpecRsaAesKeyWrapSha1} {
+		{
+			// The matrix's provisional algorithms for symmetric material
+			// (RSA_AES_KEY_WRAP from 2023, IMP-035): no token of them is
+			// asked for here, but their blobs are still sent under the
+			// conformance algorithms' tokens.
+			for _, blobAlg := range matrixAlgorithms(conform.Profile(), types.KeySpecSymmetricDefault, catalogue.Provisional) {
 				for _, tokenAlg := range algs {
 					tries = append(tries, symmetricWrappingTry{tokenAlg, "material wrapped with " + string(blobAlg), wrapWithOtherAlgorithm(tokenAlg, blobAlg)})
 				}
@@ -421,12 +422,24 @@ type symmetricWrappingTry struct {
 	build func(publicKeyDER, m []byte) ([]byte, error)
 }
 
-// symmetricWrappingAlgorithms are the algorithms that carry symmetric
-// material in every cell of profile p (IMP-028, and IMP-026 in 2022).
+// symmetricWrappingAlgorithms are the algorithms the wrapping matrix of
+// profile p allows, at conformance tier, for symmetric material under an
+// RSA_2048 wrapping key (IMP-028, and IMP-026 in 2022), in the matrix's
+// order.
 func symmetricWrappingAlgorithms(p profile.Profile) []types.AlgorithmSpec {
-	algs := []types.AlgorithmSpec{types.AlgorithmSpecRsaesOaepSha256, types.AlgorithmSpecRsaesOaepSha1}
-	if p == profile.P2022 {
-		algs = append(algs, types.AlgorithmSpecRsaesPkcs1V15)
+	return matrixAlgorithms(p, types.KeySpecSymmetricDefault, catalogue.Conformance)
+}
+
+// matrixAlgorithms are the algorithms the wrapping matrix of profile p
+// allows for keySpec under an RSA_2048 wrapping key, at the given tier. The
+// probes of IMP-038 and IMP-059 take them from here, so they follow a change
+// of wrapping.yaml as the generated matrix table does.
+func matrixAlgorithms(p profile.Profile, keySpec types.KeySpec, tier catalogue.Tier) []types.AlgorithmSpec {
+	var algs []types.AlgorithmSpec
+	for _, cell := range conform.Catalogue().Wrapping(p) {
+		if cell.KeySpec == keySpec && cell.WrappingKeySpec == types.WrappingKeySpecRsa2048 && cell.Allowed && cell.Tier == tier {
+			algs = append(algs, cell.Algorithm)
+		}
 	}
 	return algs
 }
