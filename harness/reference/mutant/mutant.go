@@ -150,7 +150,7 @@ const (
 // Mutant describes one named fault.
 type Mutant struct {
 	Name Name
-	Area string // the rule area of decisions.md it belongs to
+	Area string // the rule area (suites/catalogue/rules.yaml, area:) it belongs to
 	// Rules are exactly the rules whose specs catch the fault, as the
 	// catalogue (suites/catalogue/rules.yaml) states the rules and their
 	// expected outcomes: a spec that asserts a documented or observed code
