@@ -91,7 +91,11 @@ func decryptionsPerSecond(b *testing.B, spec types.WrappingKeySpec) float64 {
 }
 
 func oaepFixture(b *testing.B, spec types.WrappingKeySpec) (*rsa.PrivateKey, []byte) {
-	keys, err := material.TestRSAKeys(wrappool.Bits[spec])
+	bits, ok := wrappool.ModulusBits(spec)
+	if !ok {
+		b.Fatalf("no RSA modulus for wrapping key spec %s", spec)
+	}
+	keys, err := material.TestRSAKeys(bits)
 	if err != nil {
 		b.Fatal(err)
 	}

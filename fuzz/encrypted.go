@@ -51,8 +51,12 @@ func (s *Session) keyAndCombo(keySpec, combo byte) (types.KeySpec, combo) {
 }
 
 // modulusBytes is the size of a wrapping key spec's modulus in bytes: where
-// the RSA block of an RSA_AES_KEY_WRAP blob ends.
-func modulusBytes(spec types.WrappingKeySpec) int { return wrappool.Bits[spec] / 8 }
+// the RSA block of an RSA_AES_KEY_WRAP blob ends (0 for a spec without an
+// RSA modulus, which the fuzzers never pick).
+func modulusBytes(spec types.WrappingKeySpec) int {
+	n, _ := wrappool.ModulusBits(spec)
+	return n / 8
+}
 
 // RunEncryptedKeyMaterial runs one FuzzImportEncryptedKeyMaterial input.
 func (s *Session) RunEncryptedKeyMaterial(ctx context.Context, data []byte) Result {

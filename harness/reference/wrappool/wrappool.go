@@ -20,7 +20,6 @@ import (
 	"crypto/rsa"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"sync"
 
@@ -41,12 +40,6 @@ func ModulusBits(spec types.WrappingKeySpec) (int, bool) {
 	n, ok := bits[spec]
 	return n, ok
 }
-
-// Bits is the modulus size of each RSA wrapping key spec: a copy, so
-// changing it changes nothing in this package. Use ModulusBits; Bits stays
-// only until its last callers (package fuzz, another owner's) move to it,
-// and then goes.
-var Bits = maps.Clone(bits)
 
 // DefaultSizes is how many key pairs the pool holds ready per spec: enough
 // for a burst of GetParametersForImport calls, few enough that starting a
