@@ -8,18 +8,14 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
-	"encoding/json"
-	"fmt"
 	"hash"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/kmsconform/kmsconform/fixtures/material"
 	"github.com/kmsconform/kmsconform/fixtures/wrap"
+	"github.com/kmsconform/kmsconform/fixtures/wycheproof"
 	"github.com/kmsconform/kmsconform/harness/profile"
 	"github.com/kmsconform/kmsconform/harness/reference/awserr"
 	"github.com/kmsconform/kmsconform/harness/reference/importtoken"
@@ -31,137 +27,34 @@ import (
 // are fixed: a vector file that changes, or a policy that starts accepting
 // or refusing more, fails the test instead of passing quietly.
 
-// wycheproofFile is the part of the Wycheproof v1 format these tests read.
-// Every hex field must decode: a vector that cannot be read fails the test.
-type wycheproofFile struct {
-	NumberOfTests int `json:"numberOfTests"`
-	TestGroups    []struct {
-		SHA             string           `json:"sha"`
-		MGFSHA          string           `json:"mgfSha"`
-		PrivateKeyPKCS8 hexBytes         `json:"privateKeyPkcs8"`
-		Tests           []wycheproofCase `json:"tests"`
-	} `json:"testGroups"`
-}
+// The policies are package wycheproof's, shared with fixtures/wrap's tests:
+// the reference unwraps with fixtures/wrap.Unwrap and must agree with it.
 
-type wycheproofCase struct {
-	TcID    int      `json:"tcId"`
-	Comment string   `json:"comment"`
-	Flags   []string `json:"flags"`
-	Key     hexBytes `json:"key"`
-	Msg     hexBytes `json:"msg"`
-	CT      hexBytes `json:"ct"`
-	Label   hexBytes `json:"label"`
-	Result  string   `json:"result"`
-}
-
-type hexBytes []byte
-
-func (h *hexBytes) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return err
-	}
-	v, err := hex.DecodeString(s)
-	if err != nil {
-		return fmt.Errorf("hex field %.20q…: %w", s, err)
-	}
-	*h = v
-	return nil
-}
-
-func loadWycheproof(t *testing.T, name string, wantTests int) wycheproofFile {
+func loadWycheproof(t *testing.T, name string, wantTests int) wycheproof.File {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "fixtures", "testdata", "wycheproof", name))
+	f, err := wycheproof.Load(name, wantTests)
 	if err != nil {
 		t.Fatal(err)
-	}
-	var f wycheproofFile
-	if err := json.Unmarshal(raw, &f); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	n := 0
-	for _, g := range f.TestGroups {
-		n += len(g.Tests)
-	}
-	if n != f.NumberOfTests || n != wantTests {
-		t.Fatalf("%s holds %d vectors (numberOfTests %d), want %d", name, n, f.NumberOfTests, wantTests)
 	}
 	return f
 }
 
-// What a Wycheproof flag means for the reference: the policies of
-// fixtures/wrap's Wycheproof tests (oaepPolicy, kwpPolicy), since the
-// reference unwraps with fixtures/wrap.Unwrap and must agree with it.
-type flagPolicy int
-
-const (
-	followResult flagPolicy = iota + 1 // the vector's result decides
-	reject                             // AWS's construction forbids it, valid or not
-	accept                             // resolves "acceptable" as accepted
-)
-
-// OAEP as AWS uses it: one hash for label and MGF1, an empty label. A
-// vector with a label is valid OAEP but not what AWS sends.
-var oaepPolicy = map[string]flagPolicy{
-	"Normal":              followResult,
-	"Constructed":         followResult,
-	"InvalidOaepPadding":  followResult,
-	"InvalidCiphertext":   followResult,
-	"EncryptionWithLabel": reject,
-}
-
-// RFC 5649 wraps keys of any length from one octet, so SmallKey vectors
-// unwrap like the others.
-var kwpPolicy = map[string]flagPolicy{
-	"Normal":          followResult,
-	"CounterOverflow": followResult,
-	"ModifiedPadding": followResult,
-	"SmallKey":        accept,
-}
-
-// expectWycheproof resolves a vector into accept (true) or refuse. An
-// unknown flag, or a result no flag resolves, fails the test: the policy
-// must be extended on purpose, not guessed.
-func expectWycheproof(t *testing.T, policy map[string]flagPolicy, v wycheproofCase) bool {
+func expectWycheproof(t *testing.T, policy wycheproof.Policy, v wycheproof.Case) bool {
 	t.Helper()
-	var rejected, accepted bool
-	for _, f := range v.Flags {
-		switch policy[f] {
-		case followResult:
-		case reject:
-			rejected = true
-		case accept:
-			accepted = true
-		default:
-			t.Fatalf("tcId %d: flag %q has no policy; decide what it means for the reference and add it", v.TcID, f)
-		}
+	want, err := policy.Expect(v)
+	if err != nil {
+		t.Fatal(err)
 	}
-	switch {
-	case accepted && v.Result == "invalid":
-		t.Fatalf("tcId %d: the policy accepts a vector Wycheproof calls invalid", v.TcID)
-	case rejected:
-		return false
-	case accepted:
-		return true
-	case v.Result == "valid":
-		return true
-	case v.Result == "invalid":
-		return false
-	}
-	t.Fatalf("tcId %d: result %q with flags %v has no policy", v.TcID, v.Result, v.Flags)
-	return false
+	return want
 }
 
 func wycheproofHash(t *testing.T, name string) crypto.Hash {
 	t.Helper()
-	switch name {
-	case "SHA-1":
-		return crypto.SHA1
-	case "SHA-256":
-		return crypto.SHA256
+	h, err := wycheproof.Hash(name)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("hash %q has no mapping", name)
-	return 0
+	return h
 }
 
 // unwrapWith runs blob through the reference's unwrap path under a token
@@ -221,7 +114,7 @@ func TestWycheproofOAEPUnwrap(t *testing.T) {
 					hashes = append(hashes, mgfHash)
 				}
 				for _, v := range g.Tests {
-					want := expectWycheproof(t, oaepPolicy, v) && mgfHash == labelHash
+					want := expectWycheproof(t, wycheproof.OAEP, v) && mgfHash == labelHash
 					for _, h := range hashes {
 						oaep, rsaAES := algs[h][0], algs[h][1]
 						got, ok := unwrapWith(t, env, oaep, key, v.CT)
@@ -266,7 +159,7 @@ func TestWycheproofOAEPUnwrap(t *testing.T) {
 // unwrap path as the AES part of RSA_AES_KEY_WRAP_SHA_1 and _SHA_256
 // blobs: the vector's AES key, OAEP-encrypted under a test wrapping key,
 // then the vector's ciphertext. A vector unwraps when Wycheproof's verdict
-// (under kwpPolicy) accepts it and its key is 256 bits, the only AES key
+// (under wycheproof.KWP) accepts it and its key is 256 bits, the only AES key
 // size AWS's construction uses (IMP-037); 128- and 192-bit keys are refused
 // whatever their ciphertext.
 func TestWycheproofKWPUnwrap(t *testing.T) {
@@ -290,7 +183,7 @@ func TestWycheproofKWPUnwrap(t *testing.T) {
 			for _, g := range f.TestGroups {
 				for _, v := range g.Tests {
 					ran++
-					want := expectWycheproof(t, kwpPolicy, v) && len(v.Key) == wrap.AESKeySize
+					want := expectWycheproof(t, wycheproof.KWP, v) && len(v.Key) == wrap.AESKeySize
 					rsaPart, err := rsa.EncryptOAEP(c.newHash(), rand.Reader, &key.PublicKey, v.Key, nil)
 					if err != nil {
 						t.Fatal(err)
