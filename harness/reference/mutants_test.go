@@ -125,6 +125,16 @@ var mutantScenarios = map[mutant.Name]struct {
 	mutant.ImportIntoAWSKMSKey: {profile.P2025, func(k *kmsTest) string {
 		return outcome(k.gpfi(k.awsKMS(sym), oaep256, rsa2048))
 	}, nil},
+	mutant.AWSKMSImport500: {profile.P2025, func(k *kmsTest) string {
+		alg, wspec := wrappingFor(sym)
+		p := k.params(k.external(sym), alg, wspec)
+		id := k.awsKMS(sym)
+		_, err := k.c.ImportKeyMaterial(k.ctx, &kms.ImportKeyMaterialInput{
+			KeyId: &id, ImportToken: p.ImportToken, EncryptedKeyMaterial: wrapped(k.t, alg, p.PublicKey, newMaterial(k.t, sym).Bytes),
+			ExpirationModel: types.ExpirationModelTypeKeyMaterialDoesNotExpire,
+		})
+		return outcome(err)
+	}, nil},
 	mutant.DisablePendingImport: {profile.P2022, func(k *kmsTest) string {
 		id := k.external(sym)
 		_, err := k.c.DisableKey(k.ctx, &kms.DisableKeyInput{KeyId: &id})

@@ -82,6 +82,7 @@ const (
 	AllowHMACImport       Name = "allow-hmac-import"
 	AllowAsymmetricImport Name = "allow-asymmetric-import"
 	ImportIntoAWSKMSKey   Name = "import-into-aws-kms-key"
+	AWSKMSImport500       Name = "aws-kms-import-500"
 
 	// Key states.
 	DisablePendingImport             Name = "disable-pendingimport"
@@ -228,8 +229,10 @@ var registry = []entry{
 		"In profile 2022, HMAC keys can be created with Origin=EXTERNAL and take imported material."},
 	{AllowAsymmetricImport, "createkey", []string{"IMP-006", "IMP-027", "IMP-136"},
 		"In profile 2022, RSA and ECC keys can be created with Origin=EXTERNAL and take imported material."},
-	{ImportIntoAWSKMSKey, "parameters", []string{"IMP-015", "IMP-061", "IMP-088"},
-		"The import operations do not check the key's origin: material can be imported into (and deleted from) an AWS_KMS key."},
+	{ImportIntoAWSKMSKey, "parameters", []string{"IMP-015", "IMP-088"},
+		"The import operations do not check the key's origin: material can be imported into (and deleted from) an AWS_KMS key. (It does not claim IMP-061: no token for an AWS_KMS key exists, so the import is refused for its foreign token, and the order of the two checks is undocumented.)"},
+	{AWSKMSImport500, "parameters", []string{"IMP-061"},
+		"ImportKeyMaterial on an AWS_KMS key fails inside the server (KMSInternalException, HTTP 500): an emulator that looks up import parameters the key can never have."},
 	{DisablePendingImport, "keystate", []string{"IMP-121"},
 		"DisableKey and EnableKey are accepted on a key in PendingImport."},
 	{EnablePendingDeletion, "keystate", []string{"IMP-146"},

@@ -151,6 +151,9 @@ func validateImportKeyMaterial(in *kmsapi.ImportKeyMaterialInput, env Env) error
 func decideImportKeyMaterial(k Key, in *kmsapi.ImportKeyMaterialInput, env Env) (Key, *kmsapi.ImportKeyMaterialOutput, error) {
 	rev := env.rev()
 	if err := canHoldImportedMaterial(k, env); err != nil { // 4
+		if env.Mutants.Has(mutant.AWSKMSImport500) {
+			return k, nil, awserr.New(awserr.KMSInternal, "internal error: key %s has no import parameters", k.ARN())
+		}
 		return k, nil, err
 	}
 	if err := importableKey(k, env); err != nil { // 5
