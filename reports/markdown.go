@@ -80,7 +80,7 @@ func WriteMarkdownSummary(w io.Writer, r Results) error {
 		for _, rule := range set {
 			why := rule.reason()
 			if rule.Status == StatusPass {
-				why = "cases disabled: " + strings.Join(rule.Disabled, ", ") + " (capabilities not declared: " + listOrNone(r.Capabilities) + ")"
+				why = "cases disabled: " + strings.Join(rule.Disabled, ", ") + " (capabilities the target did not declare; it declared: " + listOrNone(r.Capabilities) + ")"
 			}
 			fmt.Fprintf(&b, "| %s | %s | %s |\n", rule.ID, rule.Status, mdText(why))
 		}

@@ -53,7 +53,7 @@ func WriteTerminalSummary(w io.Writer, r Results) {
 		}
 	}
 	if len(disabledCases) > 0 {
-		fmt.Fprintf(w, "\npassed, with cases disabled (capabilities not declared: %s): %s\n", listOrNone(r.Capabilities), strings.Join(disabledCases, "; "))
+		fmt.Fprintf(w, "\npassed, with cases disabled for capabilities the target did not declare (it declared: %s): %s\n", listOrNone(r.Capabilities), strings.Join(disabledCases, "; "))
 	}
 	fmt.Fprintf(w, "\ncertification: %s\n", certificationText(r))
 	if r.Baseline != nil {

@@ -250,10 +250,10 @@ func (v *Verification) checkOutcome(res Results, cat *catalogue.Catalogue) {
 		}
 	}
 	if len(disabled) > 0 {
-		v.note("%s disabled (capabilities not declared: %s): %s", plural(len(disabled), "rule", "rules"), capabilitiesText(res), strings.Join(disabled, ", "))
+		v.note("%s disabled for capabilities the target did not declare (it declared: %s): %s", plural(len(disabled), "rule", "rules"), capabilitiesText(res), strings.Join(disabled, ", "))
 	}
 	if len(disabledCases) > 0 {
-		v.note("%s passed with cases disabled (capabilities not declared: %s): %s", plural(len(disabledCases), "rule", "rules"), capabilitiesText(res), strings.Join(disabledCases, "; "))
+		v.note("%s passed with cases disabled for capabilities the target did not declare (it declared: %s): %s", plural(len(disabledCases), "rule", "rules"), capabilitiesText(res), strings.Join(disabledCases, "; "))
 	}
 	if len(unsupported) > 0 {
 		v.note("%s unsupported (an optional, provisional feature answered UnsupportedOperationException): %s", plural(len(unsupported), "rule", "rules"), strings.Join(unsupported, ", "))
@@ -264,7 +264,7 @@ func (v *Verification) checkOutcome(res Results, cat *catalogue.Catalogue) {
 }
 
 func capabilitiesText(res Results) string {
-	return "declared " + listOrNone(res.Capabilities)
+	return listOrNone(res.Capabilities)
 }
 
 // checkConsistency rebuilds the results from Ginkgo's report.json and
