@@ -3,6 +3,8 @@ package importkm
 import (
 	"bytes"
 	"crypto"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/hex"
 	"fmt"
 	"slices"
@@ -84,6 +86,29 @@ func oracleWrapped(alg types.AlgorithmSpec, change func([]byte) []byte) func(pub
 	}
 }
 
+// oracleModulusAsCiphertext returns a correct wrapping whose RSA ciphertext
+// (all of an RSAES blob, the first part of an RSA_AES_KEY_WRAP one) is
+// replaced by the modulus: a value the RSA decryption primitive must refuse
+// before computing anything, which a target might answer on its own path.
+func oracleModulusAsCiphertext(alg types.AlgorithmSpec) func(pub, m []byte) ([]byte, error) {
+	return func(pub, m []byte) ([]byte, error) {
+		blob, err := wrap.Wrap(alg, pub, m)
+		if err != nil {
+			return nil, err
+		}
+		parsed, err := x509.ParsePKIXPublicKey(pub)
+		if err != nil {
+			return nil, err
+		}
+		key, ok := parsed.(*rsa.PublicKey)
+		if !ok {
+			return nil, fmt.Errorf("the wrapping public key is %T, not RSA", parsed)
+		}
+		key.N.FillBytes(blob[:key.Size()])
+		return blob, nil
+	}
+}
+
 // oracleCommonProbes are the probes of every algorithm: a correct wrapping
 // with one byte changed or cut off or added, random bytes, a wrapping under
 // another RSA key, and the wrappings of the profile's other algorithms.
@@ -125,11 +150,9 @@ func oracleCommonProbes(p profile.Profile, alg types.AlgorithmSpec) []oracleProb
 		random,
 		oracleProbe{"a correct wrapping with one byte appended", "", oracleWrapped(alg, func(b []byte) []byte { return append(b, 0x00) })},
 		oracleProbe{"a wrapping under another RSA key", "", func(pub, m []byte) ([]byte, error) { return wrap.WrapUnderOtherKey(alg, pub, m) }},
+		oracleProbe{"a correct wrapping whose RSA ciphertext is the modulus itself (out of range, RFC 8017 5.1.2 step 1)", "corrupted", oracleModulusAsCiphertext(alg)},
 	)
-	others := symmetricWrappingAlgorithms(p)
-	if p.AtLeast(profile.P2023) {
-		others = append(others, types.AlgorithmSpecRsaAesKeyWrapSha256, types.AlgorithmSpecRsaAesKeyWrapSha1)
-	}
+	others := append(symmetricWrappingAlgorithms(p), matrixAlgorithms(p, types.KeySpecSymmetricDefault, catalogue.Provisional)...)
 	for _, other := range others {
 		if other != alg {
 			probes = append(probes, oracleProbe{"a correct " + string(other) + " wrapping", "", wrapWithOtherAlgorithm(alg, other)})
