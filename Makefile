@@ -20,8 +20,10 @@ unit: ## unit and race tests of every package (the suite itself runs here for pr
 	@docker info >/dev/null 2>&1 || echo "note: no Docker engine: the container target tests skip (under CI=true they fail); start Docker, or run .ci/run, to run them"
 	$(GO) test -race -count=1 ./...
 
-suite-profiles: ## the suite against the embedded reference for profiles 2023 and 2025
-	$(GO) test -count=1 ./suites/importkm -args --kms.profile=2023
+suite-profiles: build ## the suite against the embedded reference: 2023 through the ginkgo CLI in parallel, as the README runs it (its bundle must verify as profile 2023), 2025 serially under go test
+	rm -rf out/ginkgo-p-2023
+	$(GO) tool ginkgo -p ./suites/importkm -- --kms.profile=2023 --kms.report-dir=$(CURDIR)/out/ginkgo-p-2023
+	@$(BIN) report verify --allow-devel out/ginkgo-p-2023 | tee /dev/stderr | grep -q 'for profile 2023 (' || { echo "suite-profiles: the ginkgo -p run did not certify profile 2023: do the flags after -- reach the suite?"; exit 1; }
 	$(GO) test -count=1 ./suites/importkm -args --kms.profile=2025
 
 mutation: build ## the mutation self-test: the suite against every mutant of the reference KMS, each in the profiles where it has an effect; out/mutation/mutation.json

@@ -4,6 +4,11 @@ import (
 	"flag"
 	"testing"
 
+	// The ginkgo CLI tells a Ginkgo suite from a plain Go test package by
+	// this import in a _test.go file. Without it, `ginkgo run` runs the
+	// package as a plain test: serially, and dropping every flag after --.
+	_ "github.com/onsi/ginkgo/v2"
+
 	"github.com/kmsconform/kmsconform/suites/conform"
 )
 
