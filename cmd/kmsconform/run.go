@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -77,20 +78,11 @@ be recorded with this suite's catalogue.`,
 
 // addConfigFlags registers the flags every command that resolves a run
 // configuration shares; they are the --kms.* flags of `ginkgo run`, without
-// the prefix.
+// the prefix (config.Flags.Register defines both).
 func addConfigFlags(fs *pflag.FlagSet, f *config.Flags) {
-	fs.StringVar(&f.Endpoint, "endpoint", "", "KMS endpoint URL (default: "+config.EnvEndpoint+", then "+config.EnvSDKEndpoint+", then the embedded reference)")
-	fs.StringVar(&f.Target, "target", "", "a KMS the harness starts in a Docker container and removes afterwards: "+target.ContainerTargets)
-	fs.StringVar(&f.Region, "region", "", "AWS region (default: AWS_REGION, then "+config.DefaultRegion+")")
-	fs.StringVar(&f.Profile, "profile", "", "import-rule profile the target claims: 2022, 2023 or 2025 (default 2022)")
-	fs.StringVar(&f.ConfigFile, "config", "", "YAML configuration file")
-	fs.StringVar(&f.Capabilities, "capabilities", "", "capabilities the target has: expiry-wait, token-lifetime=DUR, second-account, multi-region, sm2")
-	fs.BoolVar(&f.Strict, "strict", false, "also demand the exact error code where AWS does not document it")
-	fs.StringVar(&f.ReportDir, "report-dir", "", "directory for the report bundle (an empty or new one): results.json, report.json, junit.xml, summary.md, report.html, SHA256SUMS")
-	fs.StringVar(&f.Baseline, "baseline", "", "baseline file of known failures: pass when exactly these fail (see `kmsconform report baseline`)")
-	fs.StringVar(&f.SecondRegion, "second-region", "", "another region of the service, where the multi-Region specs put replicas (capability multi-region)")
-	fs.StringVar(&f.ReferenceProfile, "reference-profile", "", "profile the embedded reference behaves as (default: --profile)")
-	fs.StringVar(&f.ReferenceMutant, "mutant", "", "run the embedded reference with this named fault (see `kmsconform serve --list-mutants`)")
+	gofs := flag.NewFlagSet("config", flag.ContinueOnError)
+	f.Register(gofs, "", target.ContainerTargets)
+	fs.AddGoFlagSet(gofs)
 }
 
 // runInProcess runs the linked-in specs in this process. Ginkgo runs a suite

@@ -132,26 +132,12 @@ func runSharded(cmd *cobra.Command, o runOptions) error {
 
 // args turns the options back into command-line flags for a child process.
 func (o runOptions) args() []string {
-	var a []string
-	add := func(name, value string) {
-		if value != "" {
-			a = append(a, "--"+name+"="+value)
-		}
+	a := o.Flags.Args("")
+	if o.labelFilter != "" {
+		a = append(a, "--label-filter="+o.labelFilter)
 	}
-	add("endpoint", o.Endpoint)
-	add("target", o.Target)
-	add("region", o.Region)
-	add("profile", o.Profile)
-	add("config", o.ConfigFile)
-	add("capabilities", o.Capabilities)
-	add("report-dir", o.ReportDir)
-	add("second-region", o.SecondRegion)
-	add("reference-profile", o.ReferenceProfile)
-	add("mutant", o.ReferenceMutant)
-	add("label-filter", o.labelFilter)
-	add("shard", o.shard)
-	if o.Strict {
-		a = append(a, "--strict")
+	if o.shard != "" {
+		a = append(a, "--shard="+o.shard)
 	}
 	if o.verbose {
 		a = append(a, "--verbose")

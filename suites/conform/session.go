@@ -60,20 +60,7 @@ func RunID() string { return session.Config.RunID }
 var Flags config.Flags
 
 // RegisterFlags registers the --kms.* flags on fs.
-func RegisterFlags(fs *flag.FlagSet) {
-	fs.StringVar(&Flags.Endpoint, "kms.endpoint", "", "KMS endpoint URL (default: "+config.EnvEndpoint+", then "+config.EnvSDKEndpoint+", then the embedded reference KMS)")
-	fs.StringVar(&Flags.Target, "kms.target", "", "a KMS the harness starts in a Docker container instead of an endpoint: "+target.ContainerTargets)
-	fs.StringVar(&Flags.Region, "kms.region", "", "AWS region (default: AWS_REGION, then "+config.DefaultRegion+")")
-	fs.StringVar(&Flags.Profile, "kms.profile", "", "import-rule profile the target claims: 2022, 2023 or 2025 (default 2022)")
-	fs.StringVar(&Flags.ConfigFile, "kms.config", "", "YAML configuration file")
-	fs.StringVar(&Flags.Capabilities, "kms.capabilities", "", "optional capabilities the target has: expiry-wait, token-lifetime=DUR, second-account, multi-region, sm2")
-	fs.BoolVar(&Flags.Strict, "kms.strict", false, "also demand the exact error code where AWS does not document it (inferred evidence)")
-	fs.StringVar(&Flags.ReportDir, "kms.report-dir", "", "directory for the report bundle: results.json, report.json, junit.xml, summary.md, report.html, SHA256SUMS")
-	fs.StringVar(&Flags.Baseline, "kms.baseline", "", "baseline file of known failures: the run passes when exactly these fail (serial runs only, not ginkgo -p)")
-	fs.StringVar(&Flags.ReferenceProfile, "kms.reference-profile", "", "profile the embedded reference behaves as (default: the claimed profile)")
-	fs.StringVar(&Flags.SecondRegion, "kms.second-region", "", "another region of the service, where the multi-Region specs put replicas (capability multi-region)")
-	fs.StringVar(&Flags.ReferenceMutant, "kms.reference-mutant", "", "named fault to inject into the embedded reference (see `kmsconform serve --list-mutants`)")
-}
+func RegisterFlags(fs *flag.FlagSet) { Flags.Register(fs, "kms.", target.ContainerTargets) }
 
 // ProfileFilter is the label filter that selects the specs of a profile.
 func ProfileFilter(p profile.Profile) string {
