@@ -74,12 +74,13 @@ func TestDecodeErrors(t *testing.T) {
 	}
 }
 
-// stubService authenticates the caller named in the X-Caller header and
+// headerCallerService is the test double the protocol layer is checked
+// against: it authenticates the caller named in the X-Caller header and
 // refuses any other, answers ListKeys, panics in DescribeKey, and knows no
 // RotateKeyOnDemand; every other method is the nil interface's (unused).
-type stubService struct{ Service }
+type headerCallerService struct{ Service }
 
-func (stubService) Authenticate(r *http.Request, body []byte) (kmsapi.Caller, error) {
+func (headerCallerService) Authenticate(r *http.Request, body []byte) (kmsapi.Caller, error) {
 	id := r.Header.Get("X-Caller")
 	if id == "" {
 		return kmsapi.Caller{}, awserr.New(awserr.UnrecognizedClient, "The security token included in the request is invalid.")
@@ -87,17 +88,17 @@ func (stubService) Authenticate(r *http.Request, body []byte) (kmsapi.Caller, er
 	return kmsapi.Caller{AccessKeyID: id}, nil
 }
 
-func (stubService) Supports(op string) bool { return op != "RotateKeyOnDemand" }
+func (headerCallerService) Supports(op string) bool { return op != "RotateKeyOnDemand" }
 
-func (stubService) ListKeys(context.Context, kmsapi.Caller, *kmsapi.ListKeysInput) (*kmsapi.ListKeysOutput, error) {
+func (headerCallerService) ListKeys(context.Context, kmsapi.Caller, *kmsapi.ListKeysInput) (*kmsapi.ListKeysOutput, error) {
 	return &kmsapi.ListKeysOutput{Keys: []kmsapi.KeyListEntry{}}, nil
 }
 
-func (stubService) DescribeKey(context.Context, kmsapi.Caller, *kmsapi.DescribeKeyInput) (*kmsapi.DescribeKeyOutput, error) {
+func (headerCallerService) DescribeKey(context.Context, kmsapi.Caller, *kmsapi.DescribeKeyInput) (*kmsapi.DescribeKeyOutput, error) {
 	panic("a bug in the service")
 }
 
-func (stubService) EnableKey(_ context.Context, c kmsapi.Caller, _ *kmsapi.KeyIDInput) (*kmsapi.EmptyOutput, error) {
+func (headerCallerService) EnableKey(_ context.Context, c kmsapi.Caller, _ *kmsapi.KeyIDInput) (*kmsapi.EmptyOutput, error) {
 	return nil, awserr.New(awserr.NotFound, "caller %s", c.AccessKeyID)
 }
 
@@ -120,7 +121,7 @@ func call(t *testing.T, h http.Handler, op, body string, header http.Header) (in
 }
 
 func TestHandler(t *testing.T) {
-	h := NewHandler(stubService{}, 1024)
+	h := NewHandler(headerCallerService{}, 1024)
 	if code, out := call(t, h, "ListKeys", `{}`, nil); code != 200 || out["Keys"] == nil {
 		t.Fatalf("ListKeys: %d %v", code, out)
 	}

@@ -348,15 +348,7 @@ var GenerateDataKey = KeyOperation[kmsapi.GenerateDataKeyInput, kmsapi.GenerateD
 	Validate:     validateGenerateDataKey,
 	KeyRef:       func(in *kmsapi.GenerateDataKeyInput) (string, error) { return keyRef(in.KeyId) },
 	decide: func(k Key, in *kmsapi.GenerateDataKeyInput, env Env) (Key, *kmsapi.GenerateDataKeyOutput, error) {
-		key, err := dataKey(k, "GenerateDataKey", in, env)
-		if err != nil {
-			return k, nil, err
-		}
-		out := &kmsapi.GenerateDataKeyOutput{CiphertextBlob: key.blob, Plaintext: key.plaintext, KeyId: ptr(k.ARN())}
-		if env.rev().multiMaterial {
-			out.KeyMaterialId = ptr(key.materialID)
-		}
-		return k, out, nil
+		return generateDataKey(k, "GenerateDataKey", in, env)
 	},
 }
 
@@ -370,16 +362,26 @@ var GenerateDataKeyWithoutPlaintext = KeyOperation[kmsapi.GenerateDataKeyInput, 
 	Validate:     validateGenerateDataKey,
 	KeyRef:       func(in *kmsapi.GenerateDataKeyInput) (string, error) { return keyRef(in.KeyId) },
 	decide: func(k Key, in *kmsapi.GenerateDataKeyInput, env Env) (Key, *kmsapi.GenerateDataKeyWithoutPlaintextOutput, error) {
-		key, err := dataKey(k, "GenerateDataKeyWithoutPlaintext", in, env)
+		k, out, err := generateDataKey(k, "GenerateDataKeyWithoutPlaintext", in, env)
 		if err != nil {
 			return k, nil, err
 		}
-		out := &kmsapi.GenerateDataKeyWithoutPlaintextOutput{CiphertextBlob: key.blob, KeyId: ptr(k.ARN())}
-		if env.rev().multiMaterial {
-			out.KeyMaterialId = ptr(key.materialID)
-		}
-		return k, out, nil
+		return k, &kmsapi.GenerateDataKeyWithoutPlaintextOutput{CiphertextBlob: out.CiphertextBlob, KeyId: out.KeyId, KeyMaterialId: out.KeyMaterialId}, nil
 	},
+}
+
+// generateDataKey is the decision of both GenerateDataKey operations; op
+// names the one called, for its messages.
+func generateDataKey(k Key, op string, in *kmsapi.GenerateDataKeyInput, env Env) (Key, *kmsapi.GenerateDataKeyOutput, error) {
+	key, err := dataKey(k, op, in, env)
+	if err != nil {
+		return k, nil, err
+	}
+	out := &kmsapi.GenerateDataKeyOutput{CiphertextBlob: key.blob, Plaintext: key.plaintext, KeyId: ptr(k.ARN())}
+	if env.rev().multiMaterial {
+		out.KeyMaterialId = ptr(key.materialID)
+	}
+	return k, out, nil
 }
 
 func validateGenerateDataKey(in *kmsapi.GenerateDataKeyInput, env Env) error {
