@@ -203,7 +203,7 @@ func xaMustReach(ctx context.Context, b *kms.Client, k xaKey, owner string) {
 // xaTimeout is how long xaMustReach waits: once in process, where the
 // reference decides synchronously, up to xaSettle against an endpoint.
 func xaTimeout() time.Duration {
-	if mmInProcess() {
+	if conform.InProcess() {
 		return 100 * time.Millisecond
 	}
 	return xaSettle

@@ -35,16 +35,12 @@ const mmMaterialIDPattern = `^[a-f0-9]{64}$`
 // AWS changes CurrentKeyMaterialId asynchronously (IMP-108).
 const mmRotationSettle = 2 * time.Minute
 
-// mmInProcess reports whether the target is the embedded reference, which
-// decides every call synchronously: there a rotation must show at once, and a
-// faulty reference (a mutant) fails the spec at once instead of after
-// mmRotationSettle.
-func mmInProcess() bool { return conform.InProcess() }
-
 // mmEventually polls f for at most mmRotationSettle against an endpoint; in
-// process it checks once.
+// process it checks once: the embedded reference decides every call
+// synchronously, so a rotation must show at once, and a faulty reference (a
+// mutant) fails the spec at once instead of after mmRotationSettle.
 func mmEventually(ctx context.Context, f any) AsyncAssertion {
-	if mmInProcess() {
+	if conform.InProcess() {
 		// The polling interval is longer than the timeout: one attempt.
 		return Eventually(ctx, f).WithTimeout(100 * time.Millisecond).WithPolling(time.Second)
 	}

@@ -36,7 +36,7 @@ const mrSpecTimeout = 15 * time.Minute
 // where the reference decides every call synchronously, it checks once, so a
 // faulty reference fails the spec at once instead of after mrSettle.
 func mrEventually(ctx context.Context, f any) AsyncAssertion {
-	if mmInProcess() {
+	if conform.InProcess() {
 		// The polling interval is longer than the timeout: one attempt.
 		return Eventually(ctx, f).WithTimeout(100 * time.Millisecond).WithPolling(time.Second)
 	}
